@@ -1,0 +1,39 @@
+using SpikeKit.Layers;
+using SpikeKit.Neurons;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Models;
+
+/// <summary>Building blocks shared by the models.</summary>
+public static class Blocks
+{
+    /// <summary>A spiking neuron of the kind and settings in <paramref name="o"/>.</summary>
+    public static SpikingNeuron Neuron(ModelOptions o, string name = "lif") =>
+        o.NeuronKind == NeuronKind.If ? new IfNeuron(o.NeuronOrDefault, name) : new LifNeuron(o.NeuronOrDefault, name);
+
+    /// <summary>Normalization over <c>[T, B, C, ...]</c>: tdBN or BN (tdBN with α·V_th = 1).</summary>
+    public static nn.Module<Tensor, Tensor> TimeNorm(ModelOptions o, long channels) =>
+        new ThresholdDependentBatchNorm(channels, alpha: 1.0, threshold: o.Norm == NormKind.TdBN ? o.NeuronOrDefault.Threshold : 1.0);
+
+    /// <summary>BatchNorm2d for the static stem <c>[B, C, H, W]</c>, scaled like <see cref="TimeNorm"/>.</summary>
+    public static nn.Module<Tensor, Tensor> StemNorm(ModelOptions o, long channels) =>
+        new StaticNorm(new ThresholdDependentBatchNorm(channels, alpha: 1.0, threshold: o.Norm == NormKind.TdBN ? o.NeuronOrDefault.Threshold : 1.0));
+
+    /// <summary>3×3 convolution without bias (followed by a norm).</summary>
+    public static nn.Module<Tensor, Tensor> Conv3x3(long inC, long outC, long stride = 1) =>
+        nn.Conv2d(inC, outC, 3, stride: stride, padding: 1, bias: false);
+
+    /// <summary>Applies a time-norm module to a static <c>[B, ...]</c> tensor by treating it as T = 1.</summary>
+    sealed class StaticNorm : nn.Module<Tensor, Tensor>
+    {
+        readonly nn.Module<Tensor, Tensor> norm;
+        public StaticNorm(nn.Module<Tensor, Tensor> inner) : base("norm") { norm = inner; RegisterComponents(); }
+        public override Tensor forward(Tensor x)
+        {
+            using var t = x.unsqueeze(0);
+            using var y = norm.forward(t);
+            return y.squeeze(0);
+        }
+    }
+}

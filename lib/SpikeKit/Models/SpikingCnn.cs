@@ -1,0 +1,53 @@
+using SpikeKit.Layers;
+using SpikeKit.Neurons;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Models;
+
+/// <summary>
+/// Small spiking CNN for 28×28 inputs (the kit's CPU workhorse and the benchmark reference network):
+/// <code>conv 3×3 (C→32) · norm · LIF · avgpool 2 · conv 3×3 (32→64) · norm · LIF · avgpool 2 · flatten · linear (64·7·7→K)</code>
+/// Channel counts scale with <see cref="ModelOptions.Width"/>; the input size may be any multiple of 4.
+/// </summary>
+public sealed class SpikingCnn : SpikingNetwork
+{
+    readonly nn.Module<Tensor, Tensor> conv1, norm1, conv2, norm2, pool, classifier;
+    readonly SpikingNeuron lif1, lif2;
+
+    /// <summary>Builds the network.</summary>
+    public SpikingCnn(ModelOptions? options = null) : base("cnn", (options ?? new ModelOptions()).TimeSteps)
+    {
+        var o = (options ?? new ModelOptions()).Validate();
+        if (o.InputSize % 4 != 0) throw new ArgumentException($"cnn: input size must be a multiple of 4, got {o.InputSize}");
+        int c1 = o.Scale(32), c2 = o.Scale(64), side = o.InputSize / 4;
+        conv1 = Blocks.Conv3x3(o.InputChannels, c1);
+        norm1 = Blocks.StemNorm(o, c1);
+        lif1 = Blocks.Neuron(o);
+        conv2 = new TimeDistributed(Blocks.Conv3x3(c1, c2));
+        norm2 = Blocks.TimeNorm(o, c2);
+        lif2 = Blocks.Neuron(o);
+        pool = new TimeDistributed(nn.AvgPool2d(2));
+        classifier = new TimeDistributed(nn.Sequential(nn.Flatten(), nn.Linear((long)c2 * side * side, o.Classes)));
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Stem(Tensor x)
+    {
+        using var c = conv1.forward(x);
+        return norm1.forward(c);
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Body(Tensor x)
+    {
+        using var s1 = lif1.forward(x);
+        using var p1 = pool.forward(s1);
+        using var c2 = conv2.forward(p1);
+        using var n2 = norm2.forward(c2);
+        using var s2 = lif2.forward(n2);
+        using var p2 = pool.forward(s2);
+        return classifier.forward(p2);
+    }
+}

@@ -1,0 +1,62 @@
+using SpikeKit.Neurons;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Models;
+
+/// <summary>
+/// Base of SpikeKit's networks. Direct encoding: the static image <c>[B, C, H, W]</c> is presented at each of
+/// <see cref="TimeSteps"/> steps; <see cref="forward"/> returns the per-timestep outputs <c>[T, B, K]</c>
+/// (task losses average them over T; TET uses each).
+/// </summary>
+/// <remarks>
+/// Because the input is the same at every timestep, the stateless layers before the first spiking neuron
+/// (<see cref="Stem"/>) give the same result at every step; they run once on <c>[B, ...]</c> and their output is repeated over T.
+/// This equals running them on the repeated input (batch statistics of T identical copies are those of one copy).
+/// </remarks>
+public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
+{
+    IReadOnlyList<(string Name, SpikingNeuron Neuron)>? _neurons;
+
+    /// <summary>Number of timesteps T.</summary>
+    public int TimeSteps { get; }
+
+    /// <summary>Creates the base; <paramref name="timeSteps"/> must be ≥ 1.</summary>
+    protected SpikingNetwork(string name, int timeSteps) : base(name)
+    {
+        if (timeSteps < 1) throw new ArgumentException($"timesteps must be >= 1, got {timeSteps}", nameof(timeSteps));
+        TimeSteps = timeSteps;
+    }
+
+    /// <summary>Stateless layers applied once to the static input <c>[B, ...]</c> before the repeat over time.</summary>
+    protected abstract Tensor Stem(Tensor x);
+
+    /// <summary>The rest of the network on <c>[T, B, ...]</c>, returning <c>[T, B, K]</c>.</summary>
+    protected abstract Tensor Body(Tensor x);
+
+    /// <summary>Per-timestep outputs <c>[T, B, K]</c> for a static batch <c>[B, C, H, W]</c>.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var s = Stem(x);
+        var shape = new long[s.dim() + 1];
+        shape[0] = TimeSteps;
+        for (int i = 0; i < s.dim(); i++) shape[i + 1] = s.shape[i];
+        using var repeated = s.unsqueeze(0).expand(shape);
+        return Body(repeated);
+    }
+
+    /// <summary>The spiking neurons with their module paths.</summary>
+    public IReadOnlyList<(string Name, SpikingNeuron Neuron)> Neurons => _neurons ??= SpikingLayers.Find(this);
+
+    /// <summary>The latest forward pass's activity of every spiking layer (valid until the step's dispose scope ends).</summary>
+    public IReadOnlyList<NeuronActivity> Activity() => SpikingLayers.Activity(Neurons);
+
+    /// <summary>Switches activity recording of every neuron on or off (off saves memory when nothing reads it).</summary>
+    public void RecordActivity(bool on)
+    {
+        foreach (var (_, n) in Neurons) n.RecordActivity = on;
+    }
+
+    /// <summary>Number of trainable parameters.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+}

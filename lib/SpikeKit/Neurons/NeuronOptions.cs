@@ -1,0 +1,31 @@
+using SpikeKit.Surrogates;
+
+namespace SpikeKit.Neurons;
+
+/// <summary>
+/// Settings of a multi-step spiking neuron. Defaults are those of the RMP-Loss group's code
+/// (PAPER.md): decay <c>τ = 0.25</c>, threshold <c>V_th = 0.5</c>, hard reset, tanh surrogate.
+/// </summary>
+/// <param name="Tau">Decay factor τ of <c>u_pre[t] = τ·u[t−1] + x[t]</c>; 1 gives an IF neuron.</param>
+/// <param name="Threshold">Firing threshold V_th.</param>
+/// <param name="Reset">Hard (to zero) or soft (subtract V_th) reset.</param>
+/// <param name="DetachReset">If true, no gradient flows through the reset path (Zenke &amp; Vogels 2021).</param>
+/// <param name="Surrogate">Surrogate gradient; null means <see cref="Surrogate.Default"/> (tanh).</param>
+public sealed record NeuronOptions(
+    double Tau = 0.25,
+    double Threshold = 0.5,
+    ResetMode Reset = ResetMode.Hard,
+    bool DetachReset = false,
+    Surrogate? Surrogate = null)
+{
+    /// <summary>The surrogate in use (the default when <see cref="Surrogate"/> is null).</summary>
+    public Surrogate SurrogateOrDefault => Surrogate ?? Surrogate.Default;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field when a value is out of range.</summary>
+    public NeuronOptions Validate()
+    {
+        if (!(Tau > 0 && Tau <= 1)) throw new ArgumentException($"Tau must be in (0, 1], got {Tau}", nameof(Tau));
+        if (!(Threshold > 0) || double.IsInfinity(Threshold)) throw new ArgumentException($"Threshold must be > 0, got {Threshold}", nameof(Threshold));
+        return this;
+    }
+}
