@@ -1,0 +1,31 @@
+using System.Globalization;
+using SpikeKit.Cli;
+using SpikeKit.Experiments;
+using SpikeKit.Training;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+try
+{
+    return Commands.Run(args);
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"spikekit: --{e.Field}: {e.Message[(e.Field.Length + 2)..]}");
+    return 2;
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"spikekit: {e.Message} (see spikekit --help)");
+    return 2;
+}
+catch (TrainingDivergedException e)
+{
+    Console.Error.WriteLine($"spikekit: {e.Message}");
+    return 3;
+}
+catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"spikekit: {e.Message.Split('\n')[0]}");
+    return 1;
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using SpikeKit.Data;
+using SpikeKit.Models;
+using SpikeKit.Reporting;
+using SpikeKit.Training;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Experiments;
+
+/// <summary>
+/// Runs one <see cref="RunConfig"/> end to end: loads data, seeds, builds model and loss, trains, and writes
+/// <c>metrics.csv</c>, <c>layers.csv</c>, <c>histograms.csv</c>, <c>timing.csv</c> and, last, <c>summary.json</c>
+/// into the run folder. A failing run (bad data, NaN loss) keeps its finished epochs and writes a summary with
+/// <c>status = failed</c> and the one-line error before the exception propagates.
+/// </summary>
+public static class ExperimentRunner
+{
+    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>. <paramref name="data"/> reuses already loaded sets.</summary>
+    public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null,
+        (ImageDataset Train, ImageDataset Test)? data = null)
+    {
+        config.Validate();
+        Native.TorchNative.EnsureLoaded();
+        if (config.Threads > 0) set_num_threads(config.Threads);
+        var device = ResolveDevice(config.Device);
+        var started = DateTime.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var env = RunEnvironment.Current(device.ToString());
+        Directory.CreateDirectory(outDir);
+        var summaryPath = Path.Combine(outDir, "summary.json");
+        if (File.Exists(summaryPath)) File.Delete(summaryPath);
+
+        var history = new List<EpochMetrics>();
+        RunSummary Summary(string status, string? error)
+        {
+            var last = history.LastOrDefault();
+            var best = history.OrderByDescending(m => m.TestAccuracy).ThenBy(m => m.Epoch).FirstOrDefault();
+            return new RunSummary(status, error, config, env, history.Count,
+                last?.TestAccuracy ?? double.NaN, best?.TestAccuracy ?? double.NaN, best?.Epoch ?? 0,
+                last?.MeanQuantizationError ?? double.NaN, last?.MeanFiringRate ?? double.NaN,
+                Math.Round(clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"));
+        }
+
+        bool ownData = data is null;
+        ImageDataset? train = null, test = null;
+        try
+        {
+            (train, test) = data ?? Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
+            manual_seed(config.Seed);
+            using var model = ModelZoo.Create(config.Model, config.ToModelOptions(train.Channels, train.Height, train.Classes));
+            model.to(device);
+            var options = config.ToTrainingOptions();
+            var trainLoader = new BatchLoader(train, options.BatchSize, shuffle: true, new Augmentation(options.CropPadding, options.HorizontalFlip), config.Seed);
+            var testLoader = new BatchLoader(test, Math.Max(options.BatchSize, 256), shuffle: false, Augmentation.None, config.Seed);
+            using var trainer = new Trainer(model, config.ToLoss(), options, device);
+            using var writer = new RunWriter(outDir);
+            foreach (var m in trainer.Fit(trainLoader, testLoader, progress))
+            {
+                history.Add(m);
+                writer.Append(m);
+            }
+        }
+        catch (Exception e)
+        {
+            Summary("failed", e.Message.Split('\n')[0]).Save(summaryPath);
+            throw;
+        }
+        finally
+        {
+            if (ownData) { train?.Dispose(); test?.Dispose(); }
+        }
+        var summary = Summary("completed", null);
+        summary.Save(summaryPath);
+        return summary;
+    }
+
+    /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (CUDA when available) to a device.</summary>
+    /// <exception cref="ConfigException">For <c>cuda</c> when CUDA is not available.</exception>
+    public static Device ResolveDevice(string name) => name switch
+    {
+        "cpu" => CPU,
+        "auto" => cuda.is_available() ? CUDA : CPU,
+        "cuda" => cuda.is_available() ? CUDA
+            : throw new ConfigException("device", "CUDA is not available (this build uses TorchSharp-cpu; see README, 'GPU nodes')"),
+        _ => throw new ConfigException("device", $"unknown '{name}' (use cpu, cuda or auto)"),
+    };
+}

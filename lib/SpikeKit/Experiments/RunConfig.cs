@@ -1,0 +1,133 @@
+using System.Text.Json.Serialization;
+using SpikeKit.Losses;
+using SpikeKit.Models;
+using SpikeKit.Neurons;
+using SpikeKit.Surrogates;
+using SpikeKit.Training;
+
+namespace SpikeKit.Experiments;
+
+/// <summary>
+/// Everything that defines one training run, as plain values (JSON- and command-line-friendly). Neuron, loss and optimizer
+/// defaults are the paper's (PAPER.md): LIF τ = 0.25, V_th = 0.5, hard reset, tanh surrogate, tdBN, SGD 0.9 / lr 0.1 /
+/// wd 1e-4, cosine. Data defaults: Fashion-MNIST, the small CNN, T = 4.
+/// </summary>
+public sealed record RunConfig
+{
+    /// <summary>Data set name (fashion-mnist, mnist, cifar10, cifar100, synthetic).</summary>
+    public string Dataset { get; init; } = "fashion-mnist";
+    /// <summary>Data folder; null = the data set's default location.</summary>
+    public string? DataDir { get; init; }
+    /// <summary>Model name (cnn, resnet19, resnet20, vgg11, vgg16).</summary>
+    public string Model { get; init; } = "cnn";
+    /// <summary>Width multiplier on channel counts.</summary>
+    public double Width { get; init; } = 1.0;
+    /// <summary>Timesteps T.</summary>
+    public int TimeSteps { get; init; } = 4;
+    /// <summary>lif or if.</summary>
+    public string Neuron { get; init; } = "lif";
+    /// <summary>Decay τ.</summary>
+    public double Tau { get; init; } = 0.25;
+    /// <summary>Threshold V_th.</summary>
+    public double Threshold { get; init; } = 0.5;
+    /// <summary>hard or soft.</summary>
+    public string Reset { get; init; } = "hard";
+    /// <summary>Detach the reset path from the graph.</summary>
+    public bool DetachReset { get; init; }
+    /// <summary>Surrogate name (tanh, rectangular, triangle, sigmoid, atan).</summary>
+    public string Surrogate { get; init; } = "tanh";
+    /// <summary>tdbn or bn.</summary>
+    public string Norm { get; init; } = "tdbn";
+    /// <summary>Loss variant (see <see cref="LossVariant"/>).</summary>
+    public string Variant { get; init; } = "baseline";
+    /// <summary>Peak λ of RMP-Loss.</summary>
+    public double RmpLambda { get; init; } = 0.5;
+    /// <summary>λ schedule for RMP-Loss: constant, linear, linear:W, cosine.</summary>
+    public string LambdaSchedule { get; init; } = "constant";
+    /// <summary>Clip potentials to [0, 1] in RMP-Loss.</summary>
+    public bool RmpClip { get; init; } = true;
+    /// <summary>squared or absolute.</summary>
+    public string RmpDistance { get; init; } = "squared";
+    /// <summary>Regularized layers: all, first:N, last:N or indices.</summary>
+    public string RmpLayers { get; init; } = "all";
+    /// <summary>Treat spikes as a constant target in RMP-Loss.</summary>
+    public bool RmpDetachSpikes { get; init; } = true;
+    /// <summary>λ of TET's MSE term.</summary>
+    public double TetLambda { get; init; } = 0.05;
+    /// <summary>λ of IM-Loss (group's code: 0.005).</summary>
+    public double ImLambda { get; init; } = 0.005;
+    /// <summary>λ of MPD-Loss.</summary>
+    public double MpdLambda { get; init; } = 0.1;
+    /// <summary>sgd or adamw.</summary>
+    public string Optimizer { get; init; } = "sgd";
+    /// <summary>Epochs.</summary>
+    public int Epochs { get; init; } = 100;
+    /// <summary>Batch size.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Peak learning rate.</summary>
+    public double Lr { get; init; } = 0.1;
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>Weight decay (not on norms and biases).</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Learning-rate warm-up epochs.</summary>
+    public int Warmup { get; init; }
+    /// <summary>Random-crop padding (0 = off).</summary>
+    public int CropPadding { get; init; }
+    /// <summary>Random horizontal flip.</summary>
+    public bool Flip { get; init; }
+    /// <summary>Seed of initialization, data order and augmentation.</summary>
+    public long Seed { get; init; }
+    /// <summary>Use at most this many training samples (null = all).</summary>
+    public int? TrainLimit { get; init; }
+    /// <summary>Use at most this many test samples (null = all).</summary>
+    public int? TestLimit { get; init; }
+    /// <summary>Intra-op threads (0 = TorchSharp's default, all cores).</summary>
+    public int Threads { get; init; }
+    /// <summary>cpu (CUDA needs the TorchSharp CUDA build).</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Checks every field; throws <see cref="ConfigException"/> naming the first bad one.</summary>
+    public RunConfig Validate()
+    {
+        if (!Data.Datasets.Names.Contains(Dataset)) throw new ConfigException("dataset", $"unknown '{Dataset}' (known: {string.Join(", ", Data.Datasets.Names)})");
+        if (!ModelZoo.Names.Contains(Model)) throw new ConfigException("model", $"unknown '{Model}' (known: {string.Join(", ", ModelZoo.Names)})");
+        if (!LossVariant.Names.Contains(Variant)) throw new ConfigException("variant", $"unknown '{Variant}' (known: {string.Join(", ", LossVariant.Names)})");
+        if (Neuron is not ("lif" or "if")) throw new ConfigException("neuron", $"unknown '{Neuron}' (use lif or if)");
+        if (Reset is not ("hard" or "soft")) throw new ConfigException("reset", $"unknown '{Reset}' (use hard or soft)");
+        if (Norm is not ("tdbn" or "bn")) throw new ConfigException("norm", $"unknown '{Norm}' (use tdbn or bn)");
+        if (!Surrogates.Surrogate.Names.Contains(Surrogate)) throw new ConfigException("surrogate", $"unknown '{Surrogate}' (known: {string.Join(", ", Surrogates.Surrogate.Names)})");
+        if (Optimizer is not ("sgd" or "adamw")) throw new ConfigException("optimizer", $"unknown '{Optimizer}' (use sgd or adamw)");
+        if (Device is not ("cpu" or "cuda" or "auto")) throw new ConfigException("device", $"unknown '{Device}' (use cpu, cuda or auto)");
+        if (TimeSteps < 1) throw new ConfigException("timesteps", $"must be >= 1, got {TimeSteps}");
+        if (!(Width > 0)) throw new ConfigException("width", $"must be > 0, got {Width}");
+        if (!(Tau > 0 && Tau <= 1)) throw new ConfigException("tau", $"must be in (0, 1], got {Tau}");
+        if (!(Threshold > 0)) throw new ConfigException("threshold", $"must be > 0, got {Threshold}");
+        if (RmpLambda < 0 || !double.IsFinite(RmpLambda)) throw new ConfigException("rmp-lambda", $"must be a finite number >= 0, got {RmpLambda}");
+        if (TrainLimit is < 1) throw new ConfigException("train-limit", $"must be >= 1, got {TrainLimit}");
+        if (TestLimit is < 1) throw new ConfigException("test-limit", $"must be >= 1, got {TestLimit}");
+        if (Threads < 0) throw new ConfigException("threads", $"must be >= 0, got {Threads}");
+        try { _ = ToTrainingOptions(); _ = LossVariant.Build(this); }
+        catch (ArgumentException e) { var parts = e.Message.Split(':', 2); throw new ConfigException(parts.Length == 2 ? parts[0] : "config", parts[^1].Trim()); }
+        return this;
+    }
+
+    /// <summary>The neuron settings.</summary>
+    public NeuronOptions ToNeuronOptions() => new(Tau, Threshold, Reset == "soft" ? ResetMode.Soft : ResetMode.Hard, DetachReset, Surrogates.Surrogate.FromName(Surrogate));
+
+    /// <summary>The model settings for a data set with the given geometry.</summary>
+    public ModelOptions ToModelOptions(int channels, int size, int classes) =>
+        new(TimeSteps, ToNeuronOptions(), Neuron == "if" ? NeuronKind.If : NeuronKind.Lif, Norm == "bn" ? NormKind.BN : NormKind.TdBN, channels, size, classes, Width);
+
+    /// <summary>The optimizer and schedule settings.</summary>
+    public TrainingOptions ToTrainingOptions() =>
+        new TrainingOptions(Epochs, BatchSize, Lr, Optimizer == "adamw" ? OptimizerKind.AdamW : OptimizerKind.Sgd,
+            Momentum, WeightDecay, Warmup, Seed, CropPadding, Flip).Validate();
+
+    /// <summary>The loss of <see cref="Variant"/>.</summary>
+    public CompositeLoss ToLoss() => LossVariant.Build(this);
+
+    /// <summary>A short label: variant plus the RMP settings that differ from the defaults.</summary>
+    [JsonIgnore]
+    public string Label => Variant.Contains("rmp", StringComparison.Ordinal) ? $"{Variant} (λ={RmpLambda:G3})" : Variant;
+}

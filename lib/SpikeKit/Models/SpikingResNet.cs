@@ -1,0 +1,76 @@
+using SpikeKit.Layers;
+using SpikeKit.Neurons;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Models;
+
+/// <summary>
+/// Spiking ResNets of the RMP-Loss paper's tables, built from <see cref="SpikingResidualBlock"/>s (width scales every stage):
+/// <list type="bullet">
+/// <item><b>ResNet-19</b> (Zheng et al., AAAI 2021): conv3×3 128 · 3 blocks 128 · 3 blocks 256 (stride 2) · 2 blocks 512 (stride 2) ·
+/// global avg-pool · fc 256 · LIF · fc K.</item>
+/// <item><b>ResNet-20</b> (He et al. 2016, CIFAR form): conv3×3 16 · 3 blocks 16 · 3 blocks 32 (stride 2) · 3 blocks 64 (stride 2) ·
+/// global avg-pool · fc K.</item>
+/// </list>
+/// Any input size ≥ 8 works (global pooling).
+/// </summary>
+public sealed class SpikingResNet : SpikingNetwork
+{
+    readonly nn.Module<Tensor, Tensor> conv, norm, stages, head;
+    readonly SpikingNeuron lif;
+
+    SpikingResNet(string name, ModelOptions o, int stemChannels, (int Channels, int Blocks, int Stride)[] plan, int? hidden)
+        : base(name, o.TimeSteps)
+    {
+        o.Validate();
+        int c0 = o.Scale(stemChannels);
+        conv = Blocks.Conv3x3(o.InputChannels, c0);
+        norm = Blocks.StemNorm(o, c0);
+        lif = Blocks.Neuron(o);
+        var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
+        long inC = c0;
+        for (int s = 0; s < plan.Length; s++)
+        {
+            long outC = o.Scale(plan[s].Channels);
+            for (int b = 0; b < plan[s].Blocks; b++)
+            {
+                blocks.Add(($"stage{s + 1}_{b}", new SpikingResidualBlock(o, inC, outC, b == 0 ? plan[s].Stride : 1)));
+                inC = outC;
+            }
+        }
+        stages = nn.Sequential(blocks);
+        var pool = new TimeDistributed(nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()));
+        if (hidden is { } h)
+        {
+            long hc = o.Scale(h);
+            head = nn.Sequential(("pool", pool), ("fc1", new TimeDistributed(nn.Linear(inC, hc))),
+                ("lif", Blocks.Neuron(o)), ("fc2", new TimeDistributed(nn.Linear(hc, o.Classes))));
+        }
+        else head = nn.Sequential(("pool", pool), ("fc", new TimeDistributed(nn.Linear(inC, o.Classes))));
+        RegisterComponents();
+    }
+
+    /// <summary>Spiking ResNet-19 (tdBN; Zheng et al., AAAI 2021), the paper's main CIFAR model.</summary>
+    public static SpikingResNet ResNet19(ModelOptions? options = null) =>
+        new("resnet19", options ?? new ModelOptions(InputChannels: 3, InputSize: 32), 128, [(128, 3, 1), (256, 3, 2), (512, 2, 2)], 256);
+
+    /// <summary>Spiking ResNet-20 (CIFAR ResNet of He et al. 2016 with spiking blocks).</summary>
+    public static SpikingResNet ResNet20(ModelOptions? options = null) =>
+        new("resnet20", options ?? new ModelOptions(InputChannels: 3, InputSize: 32), 16, [(16, 3, 1), (32, 3, 2), (64, 3, 2)], null);
+
+    /// <inheritdoc />
+    protected override Tensor Stem(Tensor x)
+    {
+        using var c = conv.forward(x);
+        return norm.forward(c);
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Body(Tensor x)
+    {
+        using var s = lif.forward(x);
+        using var f = stages.forward(s);
+        return head.forward(f);
+    }
+}

@@ -1,0 +1,47 @@
+using SpikeKit.Layers;
+using SpikeKit.Neurons;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Models;
+
+/// <summary>
+/// Spiking basic residual block of tdBN-style ResNets (Zheng et al., AAAI 2021), on <c>[T, B, C, H, W]</c> spikes:
+/// <code>y = LIF( norm(conv3x3(LIF(norm(conv3x3(x))))) + shortcut(x) )</code>
+/// where the shortcut is the identity, or conv1×1 + norm when the stride or channel count changes.
+/// </summary>
+public sealed class SpikingResidualBlock : nn.Module<Tensor, Tensor>
+{
+    readonly nn.Module<Tensor, Tensor> conv1, norm1, conv2, norm2;
+    readonly nn.Module<Tensor, Tensor>? shortcut;
+    readonly SpikingNeuron lif1, lif2;
+
+    /// <summary>Creates a block from <paramref name="inC"/> to <paramref name="outC"/> channels.</summary>
+    public SpikingResidualBlock(ModelOptions o, long inC, long outC, long stride) : base("block")
+    {
+        conv1 = new TimeDistributed(Blocks.Conv3x3(inC, outC, stride));
+        norm1 = Blocks.TimeNorm(o, outC);
+        lif1 = Blocks.Neuron(o, "lif1");
+        conv2 = new TimeDistributed(Blocks.Conv3x3(outC, outC));
+        norm2 = Blocks.TimeNorm(o, outC);
+        if (stride != 1 || inC != outC)
+            shortcut = nn.Sequential(
+                ("conv", new TimeDistributed(nn.Conv2d(inC, outC, 1, stride: stride, bias: false))),
+                ("norm", Blocks.TimeNorm(o, outC)));
+        lif2 = Blocks.Neuron(o, "lif2");
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var c1 = conv1.forward(x);
+        using var n1 = norm1.forward(c1);
+        using var s1 = lif1.forward(n1);
+        using var c2 = conv2.forward(s1);
+        using var n2 = norm2.forward(c2);
+        using var sc = shortcut is null ? x.alias() : shortcut.forward(x);
+        using var sum = n2.add(sc);
+        return lif2.forward(sum);
+    }
+}

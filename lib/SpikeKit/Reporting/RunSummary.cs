@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SpikeKit.Experiments;
+
+namespace SpikeKit.Reporting;
+
+/// <summary>The <c>summary.json</c> of one run: full config, environment, outcome and headline numbers.</summary>
+/// <param name="Status">completed or failed.</param>
+/// <param name="Error">One-line error when failed.</param>
+/// <param name="Config">The full run configuration (seed included).</param>
+/// <param name="Environment">Versions, threads, device.</param>
+/// <param name="EpochsCompleted">Epochs finished.</param>
+/// <param name="FinalTestAccuracy">Test accuracy after the last finished epoch.</param>
+/// <param name="BestTestAccuracy">Best test accuracy over epochs.</param>
+/// <param name="BestEpoch">1-based epoch of the best test accuracy.</param>
+/// <param name="FinalMeanQuantizationError">Mean over layers of the quantization error, last epoch (test set).</param>
+/// <param name="FinalMeanFiringRate">Mean over layers of the firing rate, last epoch (test set).</param>
+/// <param name="WallSeconds">Wall time of the run.</param>
+/// <param name="Started">Start time (UTC, ISO 8601).</param>
+/// <param name="Finished">End time (UTC, ISO 8601).</param>
+public sealed record RunSummary(
+    string Status, string? Error, RunConfig Config, RunEnvironment Environment, int EpochsCompleted,
+    double FinalTestAccuracy, double BestTestAccuracy, int BestEpoch, double FinalMeanQuantizationError, double FinalMeanFiringRate,
+    double WallSeconds, string Started, string Finished)
+{
+    /// <summary>JSON settings used for every file the kit writes (camelCase, indented, NaN allowed as a string).</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals | JsonNumberHandling.AllowReadingFromString,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>Writes the summary atomically (temp file, then rename): a reader never sees a partial file.</summary>
+    public void Save(string path)
+    {
+        var tmp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a summary.</summary>
+    /// <exception cref="InvalidDataException">Naming the file when it is not a valid summary.</exception>
+    public static RunSummary Load(string path)
+    {
+        try { return JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty summary"); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid summary.json ({e.Message.Split('\n')[0]})"); }
+    }
+}
