@@ -27,5 +27,6 @@ catch (TrainingDivergedException e)
 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
 {
     Console.Error.WriteLine($"spikekit: {e.Message.Split('\n')[0]}");
+    if (Environment.GetEnvironmentVariable("SPIKEKIT_DEBUG") is { Length: > 0 }) Console.Error.WriteLine(e);
     return 1;
 }

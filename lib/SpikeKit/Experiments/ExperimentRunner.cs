@@ -3,6 +3,7 @@ using SpikeKit.Data;
 using SpikeKit.Models;
 using SpikeKit.Reporting;
 using SpikeKit.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Experiments;

@@ -35,7 +35,7 @@ public sealed record RunSummary(
     /// <summary>Writes the summary atomically (temp file, then rename): a reader never sees a partial file.</summary>
     public void Save(string path)
     {
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
+        var tmp = $"{path}.{System.Environment.ProcessId}.tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
         File.Move(tmp, path, overwrite: true);
     }
