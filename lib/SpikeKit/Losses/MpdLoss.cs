@@ -25,8 +25,11 @@ public sealed record MpdLoss(double Lower = 0.0, double Upper = 1.0, LayerSelect
         if (selected.Count == 0) throw new ArgumentException("MPD-Loss: no spiking layer selected");
         var terms = selected.Select(l =>
         {
-            using var below = l.Potential.neg().add_(Lower).relu_().pow_(2);
-            using var above = l.Potential.sub(Upper).relu_().pow_(2);
+            // square() out of place: relu's backward reads its output.
+            using var under = l.Potential.neg().add_(Lower).relu_();
+            using var over = l.Potential.sub(Upper).relu_();
+            using var below = under.square();
+            using var above = over.square();
             using var s = below.add_(above);
             return s.mean();
         }).ToArray();

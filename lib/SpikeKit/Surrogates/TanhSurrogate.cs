@@ -18,8 +18,10 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
     /// <inheritdoc />
     public override Tensor Primitive(Tensor x)
     {
+        // Not in place on c or on the tanh output: `using` disposes c, and tanh's backward reads its output.
         using var c = x.div(Width).clamp_(-0.5, 0.5);
-        return c.mul_(Sharpness).tanh_().add_(Math.Tanh(Sharpness / 2.0)).div_(Norm);
+        using var t = c.mul(Sharpness).tanh_();
+        return t.add(Math.Tanh(Sharpness / 2.0)).div_(Norm);
     }
 
     /// <inheritdoc />

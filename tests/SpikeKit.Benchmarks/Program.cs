@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using SpikeKit.Native;
+using SpikeKit.Neurons;
+using SpikeKit.Surrogates;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Small timing console (not a test). Usage:
+//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- surrogates [--runs 10] [--warmup 3] [--t 8] [--batch 64] [--features 16384]
+return Bench.Run(args);
+
+static class Bench
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine("commands: surrogates [--runs N] [--warmup N] [--t T] [--batch B] [--features F]");
+            return args.Length == 0 ? 1 : 0;
+        }
+        var opts = new Dictionary<string, int> { ["runs"] = 10, ["warmup"] = 3, ["t"] = 8, ["batch"] = 64, ["features"] = 16384 };
+        for (int i = 1; i < args.Length; i += 2)
+        {
+            var key = args[i].TrimStart('-').ToLowerInvariant();
+            if (!opts.ContainsKey(key) || i + 1 >= args.Length || !int.TryParse(args[i + 1], out int v) || v < 1)
+            {
+                Console.Error.WriteLine($"bad option '{args[i]}' (known: {string.Join(", ", opts.Keys.Select(k => "--" + k))}, each with a positive integer)");
+                return 2;
+            }
+            opts[key] = v;
+        }
+        return args[0] switch
+        {
+            "surrogates" => Surrogates(opts["runs"], opts["warmup"], opts["t"], opts["batch"], opts["features"]),
+            _ => Fail($"unknown command '{args[0]}' (known: surrogates)"),
+        };
+    }
+
+    static int Fail(string message) { Console.Error.WriteLine(message); return 2; }
+
+    /// <summary>LIF forward + backward on [T, B, F] with the tanh surrogate in Detach vs Autograd mode; median of the runs.</summary>
+    static int Surrogates(int runs, int warmup, int t, int batch, int features)
+    {
+        TorchNative.EnsureLoaded();
+        Console.WriteLine($"LIF forward+backward on [T={t}, B={batch}, F={features}] float32, tanh surrogate, CPU threads {get_num_threads()}, " +
+                          $"{warmup} warm-up + {runs} timed runs per mode, modes interleaved");
+        manual_seed(1);
+        using var input = randn([t, batch, features]).mul_(0.5).add_(0.3);
+        SurrogateMode[] modes = [SurrogateMode.Detach, SurrogateMode.Autograd];
+        var neurons = modes.ToDictionary(m => m, m => new LifNeuron(new NeuronOptions(Surrogate: new TanhSurrogate { Mode = m })));
+        var times = modes.ToDictionary(m => m, _ => new List<double>());
+        for (int i = 0; i < warmup + runs; i++)
+        {
+            foreach (var m in i % 2 == 0 ? modes : modes.Reverse())
+            {
+                double ms = Step(neurons[m], input);
+                if (i >= warmup) times[m].Add(ms);
+            }
+        }
+        foreach (var m in modes)
+        {
+            var s = times[m].Order().ToArray();
+            double median = s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{m,-9} median {median,8:F1} ms   min {s[0],8:F1} ms   max {s[^1],8:F1} ms"));
+        }
+        return 0;
+    }
+
+    static double Step(LifNeuron lif, Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = input.detach().requires_grad_(true);
+        var sw = Stopwatch.StartNew();
+        var o = lif.forward(x);
+        o.sum().backward();
+        _ = x.grad!.sum().item<float>(); // make sure the gradient exists
+        sw.Stop();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+}

@@ -1,0 +1,70 @@
+/// SpikeKit used from F#: a LIF neuron, a surrogate and RMP-Loss, with values computed by hand.
+module SpikeKit.FSharp.Tests.InteropTests
+
+open System
+open Xunit
+open TorchSharp
+open SpikeKit.Native
+open SpikeKit.Neurons
+open SpikeKit.Surrogates
+open SpikeKit.Losses
+
+let private values (t: torch.Tensor) : float[] =
+    use d = t.detach().to_type(torch.ScalarType.Float64).contiguous()
+    d.data<float>().ToArray()
+
+let private f32 (xs: float list) (shape: int64[]) : torch.Tensor =
+    use flat = torch.from_array (xs |> List.map float32 |> Array.ofList)
+    flat.reshape shape
+
+let private close (tol: float) (expected: float[]) (actual: float[]) =
+    Assert.Equal(expected.Length, actual.Length)
+    Array.iteri2 (fun i e a -> Assert.True(abs (e - a) <= tol, sprintf "[%d]: expected %g, got %g" i e a)) expected actual
+
+/// The group's tanh surrogate derivative, written out: 3(1 − tanh²(3x)) / (2 tanh 1.5) on |x| ≤ ½.
+let private tanhPrime x = if abs x <= 0.5 then 3.0 * (1.0 - tanh (3.0 * x) ** 2.0) / (2.0 * tanh 1.5) else 0.0
+
+[<Fact>]
+let ``LIF neuron with hard reset matches the hand computation`` () =
+    TorchNative.EnsureLoaded()
+    use scope = torch.NewDisposeScope()
+    // tau 0.25, V_th 0.5; x = 0.6, 0.3, 0.4, 0.45:
+    // u_pre = 0.6 (spike, u = 0), 0.3, 0.25·0.3 + 0.4 = 0.475, 0.25·0.475 + 0.45 = 0.56875 (spike).
+    let lif = new LifNeuron(NeuronOptions(Tau = 0.25, Threshold = 0.5, Reset = ResetMode.Hard))
+    let o = lif.forward (f32 [ 0.6; 0.3; 0.4; 0.45 ] [| 4L; 1L; 1L |])
+    Assert.Equal<float[]>([| 1.0; 0.0; 0.0; 1.0 |], values o)
+    let struct (potential, spikes) = lif.Activity.Value
+    close 1e-6 [| 0.6; 0.3; 0.475; 0.56875 |] (values potential)
+    Assert.Equal<float[]>(values o, values spikes)
+
+[<Fact>]
+let ``tanh surrogate spikes forward and gives the closed-form gradient`` () =
+    TorchNative.EnsureLoaded()
+    use scope = torch.NewDisposeScope()
+    let points = [| -0.7; -0.2; 0.0; 0.3 |]
+    for mode in [ SurrogateMode.Detach; SurrogateMode.Autograd ] do
+        let s = TanhSurrogate(Mode = mode)
+        let x = (torch.from_array points).requires_grad_(true)
+        let o = s.Spike x
+        Assert.Equal<float[]>([| 0.0; 0.0; 1.0; 1.0 |], values o)
+        o.sum().backward()
+        close 1e-12 (points |> Array.map tanhPrime) (values x.grad)
+        close 1e-12 (points |> Array.map tanhPrime) (points |> Array.map (fun p -> s.Derivative p))
+
+[<Fact>]
+let ``RMP-Loss on a LIF layer matches the hand computation`` () =
+    TorchNative.EnsureLoaded()
+    use scope = torch.NewDisposeScope()
+    // x = (0.6, 0.3): u_pre = (0.6, 0.3), o = (1, 0); clip(u) − o = (−0.4, 0.3) → L = (0.16 + 0.09)/2 = 0.125.
+    let lif = new LifNeuron()
+    let x = f32 [ 0.6; 0.3 ] [| 2L; 1L; 1L |]
+    x.requires_grad_(true) |> ignore
+    lif.forward x |> ignore
+    let neurons : Collections.Generic.IReadOnlyList<struct (string * SpikingNeuron)> = ResizeArray [ struct ("lif", lif :> SpikingNeuron) ]
+    let layers = SpikingLayers.Activity neurons
+    let loss : torch.Tensor = RmpLoss().Compute layers
+    close 1e-6 [| 0.125 |] (values loss)
+    // dL/du_pre = 2(clip(u) − o)/2 = (−0.4, 0.3) with the spikes detached; u_pre[1] = 0.25·u[0] + x[1] and u[0] = 0.6·(1 − o[0])
+    // carries −0.6·σ'(0.1) back to x[0]: dL/dx[0] = −0.4 + 0.3·0.25·(−0.6·σ'(0.1)), dL/dx[1] = 0.3.
+    loss.backward()
+    close 1e-5 [| -0.4 + 0.3 * 0.25 * (-0.6 * tanhPrime 0.1); 0.3 |] (values x.grad)
