@@ -7,7 +7,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Small timing console (not a test). Usage:
-//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- surrogates [--runs 10] [--warmup 3] [--t 8] [--batch 64] [--features 16384]
+//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- surrogates [--runs 10] [--warmup 3] [--t 8] [--batch 64] [--features 16384] [--threads N]
+// --threads 0 (default) keeps LibTorch's thread count; on a shared machine a fixed small count gives steadier numbers.
 return Bench.Run(args);
 
 static class Bench
@@ -16,20 +17,22 @@ static class Bench
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("commands: surrogates [--runs N] [--warmup N] [--t T] [--batch B] [--features F]");
+            Console.WriteLine("commands: surrogates [--runs N] [--warmup N] [--t T] [--batch B] [--features F] [--threads N]");
             return args.Length == 0 ? 1 : 0;
         }
-        var opts = new Dictionary<string, int> { ["runs"] = 10, ["warmup"] = 3, ["t"] = 8, ["batch"] = 64, ["features"] = 16384 };
+        var opts = new Dictionary<string, int> { ["runs"] = 10, ["warmup"] = 3, ["t"] = 8, ["batch"] = 64, ["features"] = 16384, ["threads"] = 0 };
         for (int i = 1; i < args.Length; i += 2)
         {
             var key = args[i].TrimStart('-').ToLowerInvariant();
-            if (!opts.ContainsKey(key) || i + 1 >= args.Length || !int.TryParse(args[i + 1], out int v) || v < 1)
+            if (!opts.ContainsKey(key) || i + 1 >= args.Length || !int.TryParse(args[i + 1], out int v) || v < (key == "threads" ? 0 : 1))
             {
                 Console.Error.WriteLine($"bad option '{args[i]}' (known: {string.Join(", ", opts.Keys.Select(k => "--" + k))}, each with a positive integer)");
                 return 2;
             }
             opts[key] = v;
         }
+        TorchNative.EnsureLoaded();
+        if (opts["threads"] > 0) set_num_threads(opts["threads"]);
         return args[0] switch
         {
             "surrogates" => Surrogates(opts["runs"], opts["warmup"], opts["t"], opts["batch"], opts["features"]),
@@ -42,7 +45,6 @@ static class Bench
     /// <summary>LIF forward + backward on [T, B, F] with the tanh surrogate in Detach vs Autograd mode; median of the runs.</summary>
     static int Surrogates(int runs, int warmup, int t, int batch, int features)
     {
-        TorchNative.EnsureLoaded();
         Console.WriteLine($"LIF forward+backward on [T={t}, B={batch}, F={features}] float32, tanh surrogate, CPU threads {get_num_threads()}, " +
                           $"{warmup} warm-up + {runs} timed runs per mode, modes interleaved");
         manual_seed(1);

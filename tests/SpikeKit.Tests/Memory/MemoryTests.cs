@@ -38,6 +38,15 @@ public class MemoryTests
     [InlineData(SurrogateMode.Autograd)]
     public void TrainingStepsInADisposeScopeDoNotAccumulateTensors(SurrogateMode mode)
     {
+        // One intra-op thread: this test counts tensors, not speed, and OpenMP threads spin badly on a busy 2-core machine.
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try { Train(mode); }
+        finally { torch.set_num_threads(threads); }
+    }
+
+    void Train(SurrogateMode mode)
+    {
         torch.manual_seed(7);
         var model = new SpikingCnn(new ModelOptions(TimeSteps: 2, Width: 0.25,
             Neuron: new NeuronOptions(Surrogate: new TanhSurrogate() with { Mode = mode })));
