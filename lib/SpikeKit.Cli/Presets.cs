@@ -12,7 +12,7 @@ static class Presets
     public static RunConfig Quick { get; } = new()
     {
         Dataset = "fashion-mnist", Model = "cnn", TimeSteps = 4, Epochs = 2, BatchSize = 64, Lr = 0.1,
-        TrainLimit = 20000, Threads = 0,
+        TrainLimit = 30000, Threads = 0,
     };
 
     /// <summary>The paper's training settings (RunConfig's defaults).</summary>

@@ -11,7 +11,8 @@ try
 }
 catch (ConfigException e)
 {
-    Console.Error.WriteLine($"spikekit: --{e.Field}: {e.Message[(e.Field.Length + 2)..]}");
+    var option = e.Field.StartsWith("--", StringComparison.Ordinal) ? e.Field : "--" + e.Field;
+    Console.Error.WriteLine($"spikekit: {option}: {e.Message[(e.Field.Length + 2)..]}");
     return 2;
 }
 catch (UsageException e)
@@ -24,7 +25,7 @@ catch (TrainingDivergedException e)
     Console.Error.WriteLine($"spikekit: {e.Message}");
     return 3;
 }
-catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+catch (Exception e) when (e is not OutOfMemoryException)
 {
     Console.Error.WriteLine($"spikekit: {e.Message.Split('\n')[0]}");
     if (Environment.GetEnvironmentVariable("SPIKEKIT_DEBUG") is { Length: > 0 }) Console.Error.WriteLine(e);

@@ -67,6 +67,22 @@ public static class TorchNative
         }
     }
 
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
+
+    /// <summary>
+    /// Returns free heap memory to the operating system (glibc <c>malloc_trim(0)</c>; a no-op elsewhere).
+    /// LibTorch's CPU allocations go through glibc malloc, whose heap keeps freed activation buffers and grows over a
+    /// long training run; <see cref="Training.Trainer"/> calls this every few dozen steps so the process stays flat.
+    /// </summary>
+    public static void ReleaseFreeMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try { MallocTrim(0); }
+        catch (EntryPointNotFoundException) { } // not glibc (e.g. musl)
+        catch (DllNotFoundException) { }
+    }
+
     static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
     static void Prepare()

@@ -10,6 +10,8 @@ namespace SpikeKit.Neurons;
 /// u[t]     = u_pre[t]·(1 − o[t])         (hard reset)   or   u_pre[t] − V_th·o[t]   (soft reset)
 /// </code>
 /// Input and output are <c>[T, B, ...]</c>. Defaults τ = 0.25, V_th = 0.5, hard reset (Guo et al., ICCV 2023).
+/// On CPU float32 input the fused kernel (<see cref="NeuronOptions.Fused"/>) runs all T steps as one autograd node;
+/// otherwise, or with <c>Fused = false</c>, the op-by-op path below runs (the reference the fused kernel is tested against).
 /// </summary>
 public class LifNeuron : SpikingNeuron
 {
@@ -21,6 +23,13 @@ public class LifNeuron : SpikingNeuron
     {
         if (x.dim() < 2) throw new ArgumentException($"{GetName()}: input must be [T, B, ...], got shape [{string.Join(", ", x.shape)}]");
         var o = Options;
+        if (o.Fused && FusedLif.Supports(x))
+        {
+            var (fusedSpikes, fusedPotentials) = FusedLif.Forward(x, o);
+            Remember(fusedPotentials, fusedSpikes);
+            if (!RecordActivity) fusedPotentials.Dispose();
+            return fusedSpikes;
+        }
         var surrogate = o.SurrogateOrDefault;
         long steps = x.shape[0];
         var potentials = new Tensor[steps];

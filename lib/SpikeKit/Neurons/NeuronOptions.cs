@@ -11,12 +11,15 @@ namespace SpikeKit.Neurons;
 /// <param name="Reset">Hard (to zero) or soft (subtract V_th) reset.</param>
 /// <param name="DetachReset">If true, no gradient flows through the reset path (Zenke &amp; Vogels 2021).</param>
 /// <param name="Surrogate">Surrogate gradient; null means <see cref="Surrogate.Default"/> (tanh).</param>
+/// <param name="Fused">Use the fused multi-step kernel (one autograd node for all T, hand-written BPTT) on CPU float32
+/// inputs; false runs the op-by-op reference path. Both give the same values and gradients.</param>
 public sealed record NeuronOptions(
     double Tau = 0.25,
     double Threshold = 0.5,
     ResetMode Reset = ResetMode.Hard,
     bool DetachReset = false,
-    Surrogate? Surrogate = null)
+    Surrogate? Surrogate = null,
+    bool Fused = true)
 {
     /// <summary>The surrogate in use (the default when <see cref="Surrogate"/> is null).</summary>
     public Surrogate SurrogateOrDefault => Surrogate ?? Surrogate.Default;

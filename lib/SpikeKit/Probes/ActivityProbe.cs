@@ -6,7 +6,7 @@ namespace SpikeKit.Probes;
 /// <summary>
 /// Accumulates per-layer firing rate, quantization error (mean <c>|clip(u,0,1) − o|</c> and its square), the share of
 /// potentials near a spike value, and a membrane-potential histogram across batches. Each call reduces the batch to a
-/// few numbers on the host; no tensor is held between calls.
+/// few numbers on the host in one multi-threaded pass (no tensor op per statistic); no tensor is held between calls.
 /// </summary>
 public sealed class ActivityProbe
 {
@@ -31,37 +31,64 @@ public sealed class ActivityProbe
         HistogramMin = histogramMin; HistogramMax = histogramMax; Bins = bins;
     }
 
-    /// <summary>Adds one forward pass's activity.</summary>
+    /// <summary>Adds one forward pass's activity (one multi-threaded pass over each layer's potentials and spikes).</summary>
     public void Accumulate(IReadOnlyList<NeuronActivity> layers)
     {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
         foreach (var layer in layers)
         {
-            var u = layer.Potential.detach().to_type(ScalarType.Float32);
-            var o = layer.Spikes.detach().to_type(ScalarType.Float32);
-            var e = u.clamp(0.0, 1.0).sub_(o).abs_();
-            var near = u.abs().le(NearTolerance).logical_or_(u.sub(1.0).abs_().le(NearTolerance));
-            var under = u.lt(HistogramMin).sum();
-            var over = u.gt(HistogramMax).sum();
-            var sums = stack([o.sum(), e.sum(), e.square().sum(), near.sum().to_type(ScalarType.Float32), u.sum(),
-                              under.to_type(ScalarType.Float32), over.to_type(ScalarType.Float32)]);
-            var inRange = u.ge(HistogramMin).logical_and_(u.le(HistogramMax));
-            var idx = u.masked_select(inRange).sub_(HistogramMin).mul_(Bins / (HistogramMax - HistogramMin))
-                       .floor_().clamp_(0, Bins - 1).to_type(ScalarType.Int64);
-            var hist = idx.bincount(null, Bins).to_type(ScalarType.Float32);
-            var packed = cat([sums, hist]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
             if (!_layers.TryGetValue(layer.Name, out var acc))
             {
                 _layers[layer.Name] = acc = new Acc(Bins);
                 _order.Add(layer.Name);
             }
-            acc.Count += u.numel();
-            for (int i = 0; i < 5; i++) acc.Sums[i] += packed[i];
-            acc.Under += (long)packed[5];
-            acc.Over += (long)packed[6];
-            for (int b = 0; b < Bins; b++) acc.Hist[b] += (long)packed[7 + b];
+            using var scope = NewDisposeScope();
+            var u = Contiguous(layer.Potential);
+            var o = Contiguous(layer.Spikes);
+            var part = Reduce(u, o);
+            acc.Add(part);
         }
+    }
+
+    static Tensor Contiguous(Tensor t)
+    {
+        var d = t.detach();
+        if (d.device_type != TorchSharp.DeviceType.CPU) d = d.cpu();
+        if (d.dtype != ScalarType.Float32) d = d.to_type(ScalarType.Float32);
+        return d.is_contiguous() ? d : d.contiguous();
+    }
+
+    unsafe Acc Reduce(Tensor u, Tensor o)
+    {
+        long n = u.numel();
+        float* up = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(u.bytes));
+        float* op = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(o.bytes));
+        int parts = (int)Math.Clamp(n / (1 << 16), 1, Math.Max(1, get_num_threads()));
+        var partials = new Acc[parts];
+        double lo = HistogramMin, hi = HistogramMax, scale = Bins / (hi - lo);
+        int bins = Bins;
+        Parallel.For(0, parts, k =>
+        {
+            var a = new Acc(bins);
+            long start = n * k / parts, end = n * (k + 1) / parts;
+            double rate = 0, qe = 0, qe2 = 0, near = 0, sum = 0;
+            for (long i = start; i < end; i++)
+            {
+                float x = up[i], s = op[i];
+                float c = x < 0f ? 0f : x > 1f ? 1f : x;
+                float e = MathF.Abs(c - s);
+                rate += s; qe += e; qe2 += e * e; sum += x;
+                if (MathF.Abs(x) <= NearTolerance || MathF.Abs(x - 1f) <= NearTolerance) near++;
+                if (x < lo) a.Under++;
+                else if (x > hi) a.Over++;
+                else a.Hist[Math.Min(bins - 1, (int)((x - lo) * scale))]++;
+            }
+            a.Count = end - start;
+            a.Sums[0] = rate; a.Sums[1] = qe; a.Sums[2] = qe2; a.Sums[3] = near; a.Sums[4] = sum;
+            partials[k] = a;
+        });
+        var total = new Acc(bins);
+        foreach (var a in partials) total.Add(a);
+        return total;
     }
 
     /// <summary>The statistics so far, one per layer in first-seen order.</summary>
@@ -82,5 +109,12 @@ public sealed class ActivityProbe
         public readonly double[] Sums = new double[5];
         public readonly long[] Hist = new long[bins];
         public long Under, Over;
+
+        public void Add(Acc other)
+        {
+            Count += other.Count; Under += other.Under; Over += other.Over;
+            for (int i = 0; i < Sums.Length; i++) Sums[i] += other.Sums[i];
+            for (int b = 0; b < Hist.Length; b++) Hist[b] += other.Hist[b];
+        }
     }
 }

@@ -22,6 +22,9 @@ public sealed class Trainer : IDisposable
     readonly optim.Optimizer _optimizer;
     readonly Device _device;
 
+    /// <summary>Training steps between returns of freed heap memory to the OS (see <see cref="Native.TorchNative.ReleaseFreeMemory"/>).</summary>
+    const int TrimEvery = 20;
+
     /// <summary>Creates the trainer and its optimizer (weight decay only on parameters of rank ≥ 2).
     /// Batches are moved to <paramref name="device"/> (default CPU); the model must already be there.</summary>
     public Trainer(SpikingNetwork model, CompositeLoss loss, TrainingOptions options, Device? device = null)
@@ -95,6 +98,7 @@ public sealed class Trainer : IDisposable
                 correct += output.mean([0]).argmax(1).eq(y).sum().item<long>();
             seen += y.shape[0];
             b++;
+            if (b % TrimEvery == 0) Native.TorchNative.ReleaseFreeMemory();
             progress?.OnBatch(epoch, _options.Epochs, b - 1, batches, sumLoss / b, (double)correct / seen);
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -133,6 +137,7 @@ public sealed class Trainer : IDisposable
             }
         }
         _model.RecordActivity(true);
+        Native.TorchNative.ReleaseFreeMemory();
         return (sumLoss / Math.Max(1, seen), (double)correct / Math.Max(1, seen));
     }
 
