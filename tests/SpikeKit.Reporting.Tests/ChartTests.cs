@@ -96,6 +96,18 @@ public class ChartTests : IDisposable
     }
 
     [Fact]
+    public void KitChartsCanBeRestyledWithPlotlyNetsOwnApi()
+    {
+        var chart = Charts.PotentialDistributions(Ablation());
+        chart = Chart.withTitle("restyled", Microsoft.FSharp.Core.FSharpOption<Font>.None).Invoke(chart);
+        chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: "p(u)");
+        var layout = Layout(chart);
+        Assert.Equal("restyled", layout.GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("p(u)", layout.GetProperty("yaxis").GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal(6, layout.GetProperty("shapes").GetArrayLength());
+    }
+
+    [Fact]
     public void InlineHtmlLoadsPlotlyWhenMissingAndSavedPageReferencesIt()
     {
         var chart = Charts.AccuracyCurves(Ablation());

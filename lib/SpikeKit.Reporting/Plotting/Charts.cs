@@ -70,11 +70,11 @@ public static class Charts
             var layers = results.LayerAggregates(v, epoch);
             if (layers.Count == 0) continue;
             var t = NewTrace("bar");
-            t.SetProperty("name", v);
-            t.SetProperty("x", layers.Select(l => l.Layer).ToArray());
-            t.SetProperty("y", layers.Select(l => pick(l).Mean).ToArray());
-            t.SetProperty("marker", D(("color", ColorOf(results, v))));
-            if (layers.Any(l => pick(l).N > 1)) t.SetProperty("error_y", D(("type", "data"), ("array", layers.Select(l => pick(l).Std).ToArray()), ("visible", true)));
+            Set(t, "name", v);
+            Set(t, "x", layers.Select(l => l.Layer).ToArray());
+            Set(t, "y", layers.Select(l => pick(l).Mean).ToArray());
+            Set(t, "marker", D(("color", ColorOf(results, v))));
+            if (layers.Any(l => pick(l).N > 1)) Set(t, "error_y", D(("type", "data"), ("array", layers.Select(l => pick(l).Std).ToArray()), ("visible", true)));
             traces.Add(t);
         }
         var layout = Layout(title + (epoch is { } e ? $" (epoch {e})" : " (last epoch)"), "layer", yTitle);
@@ -101,16 +101,16 @@ public static class Charts
             {
                 layerNames[index] = layer;
                 var t = NewTrace("bar");
-                t.SetProperty("name", v);
-                t.SetProperty("legendgroup", v);
-                t.SetProperty("showlegend", index == layerNames.Keys.First());
-                t.SetProperty("x", centers);
-                t.SetProperty("y", density);
-                t.SetProperty("width", centers.Length > 1 ? centers[1] - centers[0] : 0.05);
-                t.SetProperty("opacity", 0.55);
-                t.SetProperty("marker", D(("color", ColorOf(results, v))));
-                t.SetProperty("xaxis", Axis("x", index, layerNames));
-                t.SetProperty("yaxis", Axis("y", index, layerNames));
+                Set(t, "name", v);
+                Set(t, "legendgroup", v);
+                Set(t, "showlegend", index == layerNames.Keys.First());
+                Set(t, "x", centers);
+                Set(t, "y", density);
+                Set(t, "width", centers.Length > 1 ? centers[1] - centers[0] : 0.05);
+                Set(t, "opacity", 0.55);
+                Set(t, "marker", D(("color", ColorOf(results, v))));
+                Set(t, "xaxis", Axis("x", index, layerNames));
+                Set(t, "yaxis", Axis("y", index, layerNames));
                 traces.Add(t);
             }
         }
@@ -154,16 +154,16 @@ public static class Charts
         var acc = groups.Select(g => Stat.Of(g.Runs.Select(s => 100 * s.FinalTestAccuracy))).ToList();
         var qe = groups.Select(g => Stat.Of(g.Runs.Select(s => s.FinalMeanQuantizationError))).ToList();
         var a = NewTrace("scatter");
-        a.SetProperty("name", "test accuracy (%)"); a.SetProperty("mode", "lines+markers");
-        a.SetProperty("x", lambdas); a.SetProperty("y", acc.Select(s => s.Mean).ToArray());
-        a.SetProperty("marker", D(("color", Palette[0])));
+        Set(a, "name", "test accuracy (%)"); Set(a, "mode", "lines+markers");
+        Set(a, "x", lambdas); Set(a, "y", acc.Select(s => s.Mean).ToArray());
+        Set(a, "marker", D(("color", Palette[0])));
         var q = NewTrace("scatter");
-        q.SetProperty("name", "quantization error"); q.SetProperty("mode", "lines+markers");
-        q.SetProperty("x", lambdas); q.SetProperty("y", qe.Select(s => s.Mean).ToArray());
-        q.SetProperty("marker", D(("color", Palette[1])));
-        q.SetProperty("xaxis", "x2"); q.SetProperty("yaxis", "y2");
-        if (acc.Any(s => s.N > 1)) a.SetProperty("error_y", D(("type", "data"), ("array", acc.Select(s => s.Std).ToArray()), ("visible", true)));
-        if (qe.Any(s => s.N > 1)) q.SetProperty("error_y", D(("type", "data"), ("array", qe.Select(s => s.Std).ToArray()), ("visible", true)));
+        Set(q, "name", "quantization error"); Set(q, "mode", "lines+markers");
+        Set(q, "x", lambdas); Set(q, "y", qe.Select(s => s.Mean).ToArray());
+        Set(q, "marker", D(("color", Palette[1])));
+        Set(q, "xaxis", "x2"); Set(q, "yaxis", "y2");
+        if (acc.Any(s => s.N > 1)) Set(a, "error_y", D(("type", "data"), ("array", acc.Select(s => s.Std).ToArray()), ("visible", true)));
+        if (qe.Any(s => s.N > 1)) Set(q, "error_y", D(("type", "data"), ("array", qe.Select(s => s.Std).ToArray()), ("visible", true)));
         var layout = D(("title", D(("text", "Sensitivity to the RMP-Loss weight λ (λ = 0: baseline)"))),
             ("grid", D(("rows", 2), ("columns", 1), ("pattern", "independent"))), ("height", 560),
             ("xaxis", D(("title", D(("text", "λ"))))), ("xaxis2", D(("title", D(("text", "λ"))))),
@@ -182,16 +182,16 @@ public static class Charts
         var names = rows.Select(r => r.Variant).ToArray();
         var colors = names.Select(n => ColorOf(results, n)).ToArray();
         var a = NewTrace("bar");
-        a.SetProperty("name", "test accuracy (%)"); a.SetProperty("x", names); a.SetProperty("y", rows.Select(r => r.FinalAccuracy.Mean).ToArray());
-        a.SetProperty("marker", D(("color", colors))); a.SetProperty("showlegend", false);
+        Set(a, "name", "test accuracy (%)"); Set(a, "x", names); Set(a, "y", rows.Select(r => r.FinalAccuracy.Mean).ToArray());
+        Set(a, "marker", D(("color", colors))); Set(a, "showlegend", false);
         var q = NewTrace("bar");
-        q.SetProperty("name", "quantization error"); q.SetProperty("x", names); q.SetProperty("y", rows.Select(r => r.QuantizationError.Mean).ToArray());
-        q.SetProperty("marker", D(("color", colors))); q.SetProperty("showlegend", false);
-        q.SetProperty("xaxis", "x2"); q.SetProperty("yaxis", "y2");
+        Set(q, "name", "quantization error"); Set(q, "x", names); Set(q, "y", rows.Select(r => r.QuantizationError.Mean).ToArray());
+        Set(q, "marker", D(("color", colors))); Set(q, "showlegend", false);
+        Set(q, "xaxis", "x2"); Set(q, "yaxis", "y2");
         if (rows.Any(r => r.Seeds > 1))
         {
-            a.SetProperty("error_y", D(("type", "data"), ("array", rows.Select(r => r.FinalAccuracy.Std).ToArray()), ("visible", true)));
-            q.SetProperty("error_y", D(("type", "data"), ("array", rows.Select(r => r.QuantizationError.Std).ToArray()), ("visible", true)));
+            Set(a, "error_y", D(("type", "data"), ("array", rows.Select(r => r.FinalAccuracy.Std).ToArray()), ("visible", true)));
+            Set(q, "error_y", D(("type", "data"), ("array", rows.Select(r => r.QuantizationError.Std).ToArray()), ("visible", true)));
         }
         var accs = rows.Select(r => r.FinalAccuracy.Mean).Where(x => !double.IsNaN(x)).DefaultIfEmpty(0).ToList();
         var layout = D(("title", D(("text", "Final test accuracy and quantization error per variant"))),
@@ -214,11 +214,11 @@ public static class Charts
             for (int t = 0; t < trace.TimeSteps; t++)
                 if (trace.Spikes[t, n] > 0.5f) { xs.Add(t); ys.Add(n); }
         var s = NewTrace("scatter");
-        s.SetProperty("name", "spike");
-        s.SetProperty("mode", "markers");
-        s.SetProperty("x", xs.ToArray());
-        s.SetProperty("y", ys.ToArray());
-        s.SetProperty("marker", D(("symbol", "line-ns-open"), ("size", Math.Clamp(600 / Math.Max(1, trace.NeuronCount), 4, 14)), ("color", "#222"), ("line", D(("width", 2)))));
+        Set(s, "name", "spike");
+        Set(s, "mode", "markers");
+        Set(s, "x", xs.ToArray());
+        Set(s, "y", ys.ToArray());
+        Set(s, "marker", D(("symbol", "line-ns-open"), ("size", Math.Clamp(600 / Math.Max(1, trace.NeuronCount), 4, 14)), ("color", "#222"), ("line", D(("width", 2)))));
         var layout = Layout($"Spike raster of {trace.Layer}: {trace.NeuronCount} of {trace.LayerSize} neurons, sample {trace.Sample}" +
                             $" (label {trace.Label}, predicted {trace.Prediction}); firing rate {trace.FiringRate:F3}", "timestep t", "neuron (recorded)");
         layout["xaxis"] = D(("title", D(("text", "timestep t"))), ("range", new[] { -0.5, trace.TimeSteps - 0.5 }), ("dtick", 1));
@@ -239,17 +239,17 @@ public static class Charts
         var u = trace.PotentialOf(n);
         var o = trace.SpikesOf(n);
         var line = NewTrace("scatter");
-        line.SetProperty("name", "u_pre[t]"); line.SetProperty("mode", "lines+markers");
-        line.SetProperty("x", ts); line.SetProperty("y", u);
-        line.SetProperty("line", D(("shape", "linear"), ("color", Palette[0])));
+        Set(line, "name", "u_pre[t]"); Set(line, "mode", "lines+markers");
+        Set(line, "x", ts); Set(line, "y", u);
+        Set(line, "line", D(("shape", "linear"), ("color", Palette[0])));
         var th = NewTrace("scatter");
-        th.SetProperty("name", $"threshold V_th = {trace.Threshold.ToString("G3", CultureInfo.InvariantCulture)}"); th.SetProperty("mode", "lines");
-        th.SetProperty("x", new[] { -0.5, trace.TimeSteps - 0.5 }); th.SetProperty("y", new[] { trace.Threshold, trace.Threshold });
-        th.SetProperty("line", D(("dash", "dash"), ("color", "#888")));
+        Set(th, "name", $"threshold V_th = {trace.Threshold.ToString("G3", CultureInfo.InvariantCulture)}"); Set(th, "mode", "lines");
+        Set(th, "x", new[] { -0.5, trace.TimeSteps - 0.5 }); Set(th, "y", new[] { trace.Threshold, trace.Threshold });
+        Set(th, "line", D(("dash", "dash"), ("color", "#888")));
         var sp = NewTrace("scatter");
-        sp.SetProperty("name", "spike o[t] = 1"); sp.SetProperty("mode", "markers");
-        sp.SetProperty("x", ts.Where(t => o[t] > 0.5f).ToArray()); sp.SetProperty("y", ts.Where(t => o[t] > 0.5f).Select(t => u[t]).ToArray());
-        sp.SetProperty("marker", D(("symbol", "star"), ("size", 14), ("color", Palette[1])));
+        Set(sp, "name", "spike o[t] = 1"); Set(sp, "mode", "markers");
+        Set(sp, "x", ts.Where(t => o[t] > 0.5f).ToArray()); Set(sp, "y", ts.Where(t => o[t] > 0.5f).Select(t => u[t]).ToArray());
+        Set(sp, "marker", D(("symbol", "star"), ("size", 14), ("color", Palette[1])));
         var layout = Layout($"Membrane potential of neuron {trace.Neurons[n]} in {trace.Layer} (sample {trace.Sample})", "timestep t", "pre-firing potential u_pre");
         layout["xaxis"] = D(("title", D(("text", "timestep t"))), ("dtick", 1));
         return Build([line, th, sp], layout);
@@ -260,19 +260,53 @@ public static class Charts
     static Trace CurveTrace(IReadOnlyList<(int Epoch, Stat Value)> curve, string name, string color, double scale, string dash, string group)
     {
         var t = NewTrace("scatter");
-        t.SetProperty("name", name);
-        t.SetProperty("legendgroup", group);
-        t.SetProperty("mode", "lines+markers");
-        t.SetProperty("x", curve.Select(p => p.Epoch).ToArray());
-        t.SetProperty("y", curve.Select(p => scale * p.Value.Mean).ToArray());
-        t.SetProperty("line", D(("color", color), ("dash", dash)));
-        t.SetProperty("marker", D(("color", color)));
+        Set(t, "name", name);
+        Set(t, "legendgroup", group);
+        Set(t, "mode", "lines+markers");
+        Set(t, "x", curve.Select(p => p.Epoch).ToArray());
+        Set(t, "y", curve.Select(p => scale * p.Value.Mean).ToArray());
+        Set(t, "line", D(("color", color), ("dash", dash)));
+        Set(t, "marker", D(("color", color)));
         if (curve.Any(p => p.Value.N > 1))
-            t.SetProperty("error_y", D(("type", "data"), ("array", curve.Select(p => scale * p.Value.Std).ToArray()), ("visible", true)));
+            Set(t, "error_y", D(("type", "data"), ("array", curve.Select(p => scale * p.Value.Std).ToArray()), ("visible", true)));
         return t;
     }
 
     static Trace NewTrace(string type) => new Trace2D(type);
+
+    /// <summary>
+    /// Sets a property, turning nested dictionaries into the Plotly.NET objects its typed API expects under that key
+    /// (Title, LinearAxis, LayoutGrid, Marker, Line, Error, Shape, Font, Legend; other dictionaries become DynamicObj),
+    /// so that Plotly.NET's C# and F# functions (withTitle, withXAxisStyle, …) can restyle the kit's charts.
+    /// </summary>
+    static void Set(DynamicObj.DynamicObj target, string key, object value) => target.SetProperty(key, Convert(key, value));
+
+    static object Convert(string key, object value)
+    {
+        switch (value)
+        {
+            case Dictionary<string, object> dict:
+                DynamicObj.DynamicObj obj = key switch
+                {
+                    "title" => new Title(),
+                    _ when key.StartsWith("xaxis", StringComparison.Ordinal) || key.StartsWith("yaxis", StringComparison.Ordinal) => new Plotly.NET.LayoutObjects.LinearAxis(),
+                    "grid" => new Plotly.NET.LayoutObjects.LayoutGrid(),
+                    "marker" => new Plotly.NET.TraceObjects.Marker(),
+                    "line" => new Line(),
+                    "error_x" or "error_y" => new Plotly.NET.TraceObjects.Error(),
+                    "shapes" => new Plotly.NET.LayoutObjects.Shape(),
+                    "font" => new Font(),
+                    "legend" => new Plotly.NET.LayoutObjects.Legend(),
+                    _ => new DynamicObj.DynamicObj(),
+                };
+                foreach (var (k, v) in dict) obj.SetProperty(k, Convert(k, v));
+                return obj;
+            case List<object> list when key == "shapes":
+                return list.Select(x => (Plotly.NET.LayoutObjects.Shape)Convert("shapes", x)).ToList();
+            default:
+                return value;
+        }
+    }
 
     static Dictionary<string, object> Layout(string title, string xTitle, string yTitle) =>
         D(("title", D(("text", title))), ("xaxis", D(("title", D(("text", xTitle))))), ("yaxis", D(("title", D(("text", yTitle))))));
@@ -283,9 +317,9 @@ public static class Charts
     {
         var chart = GenericChart.ofTraceObjects(true, traces.ToList());
         var l = new Layout();
-        l.SetProperty("width", 860);
-        l.SetProperty("height", 460);
-        foreach (var (k, v) in layout) l.SetProperty(k, v);
+        Set(l, "width", 860);
+        Set(l, "height", 460);
+        foreach (var (k, v) in layout) Set(l, k, v);
         return GenericChart.addLayout(l, chart);
     }
 }
