@@ -14,6 +14,10 @@ static class Commands
         Usage:
           spikekit train  [options]     one training run into --out
           spikekit ablate [options]     the same run once per loss variant and seed, then a table
+          spikekit sweep  --vary NAME=V1,V2,... [options]
+                                        one run per value of one option (and seed), then a table
+          spikekit report DIR [--out DIR] [--offline BOOL]
+                                        report.md and HTML charts for a run, ablation or sweep folder
           spikekit <verb> --help        the options of a verb
 
         Exit codes: 0 done, 1 data or runtime error, 2 bad option or config, 3 loss became NaN.
@@ -27,6 +31,8 @@ static class Commands
         {
             "train" => Train(rest),
             "ablate" => Ablate(rest),
+            "sweep" => SweepVerb(rest),
+            "report" => Report(rest),
             "--version" => Version(),
             var v => throw new UsageException($"unknown verb '{v}'"),
         };
@@ -139,6 +145,89 @@ static class Commands
         Console.WriteLine();
         Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "ablation.md")));
         Console.WriteLine($"Results: {Path.GetFullPath(outDir)} ({rows.Count} variants)");
+        return 0;
+    }
+
+    static readonly Dictionary<string, string> SweepExtra = new()
+    {
+        ["--preset"] = "NAME  starting config: quick or paper [quick]",
+        ["--vary"] = "NAME=LIST  the option to vary and its values, e.g. rmp-lambda=0,0.1,0.5,1 (values split on ';' when one is present, e.g. rmp-layers=all;0,1)",
+        ["--seeds"] = "LIST  comma list of seeds, one run per value and seed [the --seed value]",
+        ["--out"] = "DIR  sweep folder: <name>=<value>/seed<s>/ runs, sweep.csv, sweep.md [results/sweep]",
+        ["--quiet"] = "BOOL  no progress display [false]",
+    };
+
+    static int SweepVerb(string[] args)
+    {
+        var parsed = Parse(args, Presets.Quick with { Variant = "rmp" }, SweepExtra);
+        if (parsed.Help)
+        {
+            PrintHelp("sweep", "one run per value of one option and seed, then a markdown table (quick preset with --variant rmp shown)",
+                Presets.Quick with { Variant = "rmp" }, SweepExtra);
+            return 0;
+        }
+        if (!parsed.Extra.TryGetValue("--vary", out var vary) || vary.IndexOf('=') <= 0)
+            throw new UsageException("sweep needs --vary NAME=V1,V2,... (e.g. --vary rmp-lambda=0,0.1,0.5,1)");
+        var name = vary[..vary.IndexOf('=')].TrimStart('-');
+        var option = CliOption.RunOptions.FirstOrDefault(o => o.Name == "--" + name)
+            ?? throw new UsageException($"--vary: unknown option '{name}' (known: {string.Join(", ", CliOption.RunOptions.Select(o => o.Name[2..]))})");
+        if (name is "seed" or "out") throw new UsageException($"--vary: '{name}' cannot be varied (use --seeds for seeds)");
+        var list = vary[(vary.IndexOf('=') + 1)..];
+        var values = list.Split(list.Contains(';') ? ';' : ',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (values.Length == 0) throw new UsageException("--vary needs at least one value");
+        var arms = values.Select(v => new Sweep.Arm($"{name}={v.Replace('/', '_')}", option.Apply(parsed.Config, v))).ToList();
+        var seeds = parsed.Extra.TryGetValue("--seeds", out var s)
+            ? s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x => CliOption.Long("--seeds", x)).ToArray()
+            : [parsed.Config.Seed];
+        var outDir = parsed.Extra.GetValueOrDefault("--out", Path.Combine("results", "sweep"));
+        bool quiet = parsed.Extra.TryGetValue("--quiet", out var q) && CliOption.Bool("--quiet", q);
+        var rows = Sweep.Run(arms, seeds, outDir, quiet ? null : c => new ConsoleProgress($"[{name}={option.Current(c)} seed {c.Seed}] "));
+        Console.WriteLine();
+        Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "sweep.md")));
+        Console.WriteLine($"Results: {Path.GetFullPath(outDir)} ({rows.Count} arms); spikekit report {outDir} draws the charts");
+        return 0;
+    }
+
+    static int Report(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine("""
+                spikekit report DIR [--out DIR] [--offline BOOL] — report.md and HTML charts for a result folder
+
+                DIR is a run folder (train --out), an ablation folder (ablate --out) or a sweep folder (sweep --out), or any
+                folder holding run folders. Writes report.md (summary table, per-layer table, runs, chart list) and charts/*.html:
+                accuracy and loss curves, quantization error, firing rate and near-spike share per layer, membrane-potential
+                distributions, accuracy and QE per variant, and λ sensitivity when the runs span several RMP-Loss λ.
+
+                Options:
+                  --out DIR        where report.md and charts/ go [DIR]
+                  --offline BOOL   embed plotly.js in each chart file (~3.5 MB each) so they open without network [false]
+                """);
+            return 0;
+        }
+        var dir = args[0];
+        if (dir.StartsWith("--", StringComparison.Ordinal)) throw new UsageException("report needs a folder: spikekit report DIR");
+        string? outDir = null;
+        bool offline = false;
+        for (int i = 1; i < args.Length; i++)
+        {
+            var a = args[i];
+            string key = a, value;
+            int eq = a.IndexOf('=');
+            if (eq > 0 && a.StartsWith("--", StringComparison.Ordinal)) { key = a[..eq]; value = a[(eq + 1)..]; }
+            else if (i + 1 < args.Length) value = args[++i];
+            else throw new UsageException($"{a} needs a value");
+            switch (key)
+            {
+                case "--out": outDir = value; break;
+                case "--offline": offline = CliOption.Bool("--offline", value); break;
+                default: throw new UsageException($"unknown option '{key}' for report");
+            }
+        }
+        if (!Directory.Exists(dir)) throw new UsageException($"{dir}: no such folder");
+        var files = SpikeKit.Reporting.ReportWriter.Write(dir, outDir, offline);
+        Console.WriteLine($"Wrote {files.Markdown} and {files.Charts.Count} charts in {Path.GetDirectoryName(files.Charts[0])}");
         return 0;
     }
 }

@@ -1,0 +1,384 @@
+using System.Globalization;
+using Deedle;
+using SpikeKit.Experiments;
+
+namespace SpikeKit.Reporting.Frames;
+
+/// <summary>Mean and sample standard deviation of one quantity over seeds.</summary>
+/// <param name="Mean">Mean.</param>
+/// <param name="Std">Sample standard deviation (0 for one value).</param>
+/// <param name="N">Number of values.</param>
+public readonly record struct Stat(double Mean, double Std, int N)
+{
+    /// <summary>Mean and std of <paramref name="values"/> (NaN values are skipped; NaN mean when none is left).</summary>
+    public static Stat Of(IEnumerable<double> values)
+    {
+        var xs = values.Where(v => !double.IsNaN(v)).ToList();
+        return xs.Count == 0 ? new Stat(double.NaN, double.NaN, 0) : new Stat(xs.Average(), Ablation.Std(xs), xs.Count);
+    }
+}
+
+/// <summary>
+/// The runs of one result folder — a single run folder, an ablation folder (<c>&lt;variant&gt;/seed&lt;s&gt;/</c>), a
+/// sweep folder (<c>&lt;arm&gt;/seed&lt;s&gt;/</c>) or any tree holding run folders — as Deedle frames and aggregates.
+/// Every frame has ordinal row keys (0, 1, …) and string column keys unless said otherwise; accuracies in the per-epoch
+/// frames are fractions as in the CSV files, in the summaries percentages as in <c>ablation.csv</c>.
+/// </summary>
+public sealed class ResultSet
+{
+    ResultSet(string root, IReadOnlyList<RunResult> runs)
+    {
+        Root = root;
+        Runs = runs;
+        Variants = runs.Select(r => r.Variant).Distinct().OrderBy(v => v == "baseline" ? 0 : 1).ThenBy(v => v, NaturalComparer.Instance).ToList();
+    }
+
+    /// <summary>The folder the runs were loaded from.</summary>
+    public string Root { get; }
+
+    /// <summary>The runs, ordered by variant (baseline first) and seed.</summary>
+    public IReadOnlyList<RunResult> Runs { get; }
+
+    /// <summary>The variants (arms), baseline first, then in natural order.</summary>
+    public IReadOnlyList<string> Variants { get; }
+
+    /// <summary>True when the set holds exactly one run.</summary>
+    public bool IsSingleRun => Runs.Count == 1;
+
+    /// <summary>
+    /// Loads every run under <paramref name="directory"/>: the folder itself when it holds <c>metrics.csv</c> or
+    /// <c>summary.json</c>, else every folder below it that does. A run's variant is the path from
+    /// <paramref name="directory"/> to it without a trailing <c>seed&lt;s&gt;</c> folder (so <c>rmp/seed0</c> is variant
+    /// <c>rmp</c>); a single run folder takes its config's variant.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">When the folder does not exist or holds no run.</exception>
+    public static ResultSet Load(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such folder");
+        var root = Path.GetFullPath(directory);
+        if (IsRunFolder(root)) return new ResultSet(root, [RunResult.Load(root)]);
+        var runs = Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories)
+            .Where(IsRunFolder)
+            .Select(d =>
+            {
+                var rel = Path.GetRelativePath(root, d).Replace(Path.DirectorySeparatorChar, '/');
+                var parts = rel.Split('/');
+                bool seeded = parts.Length > 1 && parts[^1].StartsWith("seed", StringComparison.Ordinal);
+                return RunResult.Load(d, seeded ? string.Join('/', parts[..^1]) : rel);
+            })
+            .ToList();
+        if (runs.Count == 0) throw new DirectoryNotFoundException($"{directory}: no run folder (metrics.csv or summary.json) found");
+        return FromRuns(runs, root);
+    }
+
+    static bool IsRunFolder(string d) => File.Exists(Path.Combine(d, "metrics.csv")) || File.Exists(Path.Combine(d, "summary.json"));
+
+    /// <summary>A set from runs loaded elsewhere (e.g. several result folders combined).</summary>
+    public static ResultSet FromRuns(IEnumerable<RunResult> runs, string root = "")
+    {
+        var list = runs.ToList();
+        var order = list.Select(r => r.Variant).Distinct().OrderBy(v => v == "baseline" ? 0 : 1).ThenBy(v => v, NaturalComparer.Instance).ToList();
+        return new ResultSet(root, list.OrderBy(r => order.IndexOf(r.Variant)).ThenBy(r => r.Seed).ToList());
+    }
+
+    /// <summary>The runs for which <paramref name="keep"/> holds.</summary>
+    public ResultSet Where(Func<RunResult, bool> keep) => FromRuns(Runs.Where(keep), Root);
+
+    /// <summary>The runs of the given variants, in the given order of precedence.</summary>
+    public ResultSet OnlyVariants(params string[] variants) => Where(r => variants.Contains(r.Variant));
+
+    /// <summary>All <c>metrics.csv</c> rows stacked: <c>variant</c>, <c>seed</c>, <c>epoch</c> (int), then every other
+    /// column of any run (missing where a run lacks it, e.g. <c>rmp_value</c> for the baseline).</summary>
+    public Frame<int, string> Metrics
+    {
+        get
+        {
+            var t = new TableBuilder().Columns("variant", "seed", "epoch");
+            foreach (var r in Runs)
+                foreach (var row in r.MetricRows)
+                    t.Add(new[] { Cell("variant", r.Variant), Cell("seed", r.Seed), Cell("epoch", (int)row["epoch"]) }
+                        .Concat(r.MetricColumns.Where(c => c != "epoch").Select(c => Cell(c, row[c]))));
+            return t.ToFrame();
+        }
+    }
+
+    /// <summary>All <c>layers.csv</c> rows: <c>variant</c>, <c>seed</c>, <c>epoch</c>, <c>layer_index</c>, <c>layer</c>,
+    /// <c>firing_rate</c>, <c>quantization_error</c>, <c>quantization_error_sq</c>, <c>near_spike_share</c>,
+    /// <c>mean_potential</c>, <c>count</c>, <c>underflow</c>, <c>overflow</c>.</summary>
+    public Frame<int, string> Layers
+    {
+        get
+        {
+            var t = new TableBuilder().Columns("variant", "seed", "epoch", "layer_index", "layer", "firing_rate", "quantization_error",
+                "quantization_error_sq", "near_spike_share", "mean_potential", "count", "underflow", "overflow");
+            foreach (var r in Runs)
+                foreach (var l in r.LayerRows)
+                    t.Add(("variant", r.Variant), ("seed", r.Seed), ("epoch", l.Epoch), ("layer_index", l.LayerIndex), ("layer", l.Layer),
+                        ("firing_rate", l.FiringRate), ("quantization_error", l.QuantizationError), ("quantization_error_sq", l.QuantizationErrorSquared),
+                        ("near_spike_share", l.NearSpikeShare), ("mean_potential", l.MeanPotential), ("count", l.Count), ("underflow", l.Underflow), ("overflow", l.Overflow));
+            return t.ToFrame();
+        }
+    }
+
+    /// <summary>All <c>histograms.csv</c> rows: <c>variant</c>, <c>seed</c>, <c>epoch</c>, <c>layer_index</c>, <c>layer</c>,
+    /// <c>bin</c>, <c>left</c>, <c>right</c>, <c>center</c>, <c>count</c> and <c>density</c> (count / (potentials seen × bin width),
+    /// so that the histogram integrates to the share of potentials inside the range).</summary>
+    public Frame<int, string> Histograms
+    {
+        get
+        {
+            var t = new TableBuilder().Columns("variant", "seed", "epoch", "layer_index", "layer", "bin", "left", "right", "center", "count", "density");
+            foreach (var r in Runs)
+            {
+                var totals = Totals(r);
+                foreach (var h in r.HistogramRows)
+                    t.Add(("variant", r.Variant), ("seed", r.Seed), ("epoch", h.Epoch), ("layer_index", h.LayerIndex), ("layer", h.Layer), ("bin", h.Bin),
+                        ("left", h.Left), ("right", h.Right), ("center", (h.Left + h.Right) / 2), ("count", h.Count),
+                        ("density", Density(h, totals)));
+            }
+            return t.ToFrame();
+        }
+    }
+
+    /// <summary>One row per run: <c>variant</c>, <c>seed</c>, <c>loss</c> (the config's variant), <c>status</c>, <c>epochs</c>,
+    /// <c>final_acc</c>, <c>best_acc</c> (%), <c>best_epoch</c>, <c>mean_quantization_error</c>, <c>mean_firing_rate</c>,
+    /// <c>wall_seconds</c>, and the settings that ablations vary: <c>rmp_lambda</c>, <c>lambda_schedule</c>, <c>rmp_clip</c>,
+    /// <c>rmp_distance</c>, <c>rmp_layers</c>, <c>model</c>, <c>width</c>, <c>timesteps</c>, <c>dataset</c>, and <c>directory</c>.</summary>
+    public Frame<int, string> RunTable
+    {
+        get
+        {
+            var t = new TableBuilder();
+            foreach (var r in Runs)
+            {
+                var s = r.Summary;
+                var c = s?.Config;
+                t.Add(("variant", r.Variant), ("seed", r.Seed), ("loss", c?.Variant), ("status", s?.Status ?? "running"),
+                    ("epochs", s?.EpochsCompleted ?? r.LastEpoch), ("final_acc", 100 * (s?.FinalTestAccuracy ?? double.NaN)),
+                    ("best_acc", 100 * (s?.BestTestAccuracy ?? double.NaN)), ("best_epoch", s?.BestEpoch),
+                    ("mean_quantization_error", s?.FinalMeanQuantizationError ?? double.NaN), ("mean_firing_rate", s?.FinalMeanFiringRate ?? double.NaN),
+                    ("wall_seconds", s?.WallSeconds ?? double.NaN), ("rmp_lambda", c?.RmpLambda ?? double.NaN), ("lambda_schedule", c?.LambdaSchedule),
+                    ("rmp_clip", c?.RmpClip), ("rmp_distance", c?.RmpDistance), ("rmp_layers", c?.RmpLayers), ("model", c?.Model),
+                    ("width", c?.Width ?? double.NaN), ("timesteps", c?.TimeSteps), ("dataset", c?.Dataset), ("directory", r.Directory));
+            }
+            return t.ToFrame();
+        }
+    }
+
+    /// <summary>One aggregated variant (completed runs only); see <see cref="Summary"/>.</summary>
+    /// <param name="Variant">Variant (arm).</param>
+    /// <param name="Seeds">Completed runs.</param>
+    /// <param name="FinalAccuracy">Final test accuracy (%).</param>
+    /// <param name="BestAccuracy">Best test accuracy (%).</param>
+    /// <param name="QuantizationError">Final mean-over-layers quantization error.</param>
+    /// <param name="FiringRate">Final mean-over-layers firing rate.</param>
+    /// <param name="DeltaAccuracy">Final accuracy minus the baseline's (percentage points); NaN without a baseline.</param>
+    /// <param name="DeltaQuantizationError">Quantization error minus the baseline's; NaN without a baseline.</param>
+    public sealed record VariantSummary(string Variant, int Seeds, Stat FinalAccuracy, Stat BestAccuracy, Stat QuantizationError,
+        Stat FiringRate, double DeltaAccuracy, double DeltaQuantizationError);
+
+    /// <summary>The per-variant aggregates behind <see cref="Summary"/> (same numbers as <see cref="Ablation.Summarize"/>).</summary>
+    public IReadOnlyList<VariantSummary> Summarize(string baseline = "baseline")
+    {
+        var rows = Variants.Select(v => Runs.Where(r => r.Variant == v && r.Completed).Select(r => r.Summary!).ToList())
+            .Where(g => g.Count > 0)
+            .Select(g => new VariantSummary(Runs.First(r => r.Summary == g[0]).Variant, g.Count,
+                Stat.Of(g.Select(s => 100 * s.FinalTestAccuracy)), Stat.Of(g.Select(s => 100 * s.BestTestAccuracy)),
+                Stat.Of(g.Select(s => s.FinalMeanQuantizationError)), Stat.Of(g.Select(s => s.FinalMeanFiringRate)), double.NaN, double.NaN))
+            .ToList();
+        var b = rows.FirstOrDefault(r => r.Variant == baseline);
+        return b is null ? rows : rows.Select(r => r with
+        {
+            DeltaAccuracy = r.FinalAccuracy.Mean - b.FinalAccuracy.Mean,
+            DeltaQuantizationError = r.QuantizationError.Mean - b.QuantizationError.Mean,
+        }).ToList();
+    }
+
+    /// <summary>
+    /// One row per variant (row key = variant; completed runs only), numeric: <c>seeds</c>, <c>final_acc</c>,
+    /// <c>final_acc_std</c>, <c>best_acc</c>, <c>best_acc_std</c> (%), <c>mean_quantization_error</c>,
+    /// <c>mean_quantization_error_std</c>, <c>mean_firing_rate</c>, <c>mean_firing_rate_std</c>,
+    /// <c>delta_acc_vs_baseline</c> (pp) and <c>delta_qe_vs_baseline</c> (missing without a <paramref name="baseline"/> variant).
+    /// </summary>
+    public Frame<string, string> Summary(string baseline = "baseline")
+    {
+        var t = new TableBuilder();
+        foreach (var s in Summarize(baseline))
+            t.Add(("variant", s.Variant), ("seeds", s.Seeds), ("final_acc", s.FinalAccuracy.Mean), ("final_acc_std", s.FinalAccuracy.Std),
+                ("best_acc", s.BestAccuracy.Mean), ("best_acc_std", s.BestAccuracy.Std), ("mean_quantization_error", s.QuantizationError.Mean),
+                ("mean_quantization_error_std", s.QuantizationError.Std), ("mean_firing_rate", s.FiringRate.Mean), ("mean_firing_rate_std", s.FiringRate.Std),
+                ("delta_acc_vs_baseline", s.DeltaAccuracy), ("delta_qe_vs_baseline", s.DeltaQuantizationError));
+        return ByVariant(t);
+    }
+
+    /// <summary>
+    /// <see cref="Summary"/> for reading: row key = variant, text cells "mean ± std" — <c>seeds</c>, <c>final acc (%)</c>,
+    /// <c>best acc (%)</c>, <c>quantization error</c>, <c>firing rate</c>, <c>Δ acc (pp)</c>, <c>Δ QE</c>.
+    /// </summary>
+    public Frame<string, string> SummaryTable(string baseline = "baseline")
+    {
+        var t = new TableBuilder();
+        foreach (var s in Summarize(baseline))
+            t.Add(("variant", s.Variant), ("seeds", s.Seeds), ("final acc (%)", PlusMinus(s.FinalAccuracy, "F2")), ("best acc (%)", PlusMinus(s.BestAccuracy, "F2")),
+                ("quantization error", PlusMinus(s.QuantizationError, "F4")), ("firing rate", PlusMinus(s.FiringRate, "F3")),
+                ("Δ acc (pp)", Signed(s.DeltaAccuracy, "F2")), ("Δ QE", Signed(s.DeltaQuantizationError, "F4")));
+        return ByVariant(t);
+    }
+
+    static Frame<string, string> ByVariant(TableBuilder t)
+    {
+        var f = t.ToFrame();
+        return f.ColumnCount == 0 ? new FrameBuilder.Columns<string, string>().Frame : f.IndexRows<string>("variant");
+    }
+
+    /// <summary>"mean ± std" in invariant culture ("–" for NaN).</summary>
+    public static string PlusMinus(Stat s, string format) =>
+        double.IsNaN(s.Mean) ? "–" : $"{s.Mean.ToString(format, CultureInfo.InvariantCulture)} ± {(double.IsNaN(s.Std) ? 0 : s.Std).ToString(format, CultureInfo.InvariantCulture)}";
+
+    static string Signed(double x, string format) =>
+        double.IsNaN(x) ? "–" : (x >= 0 ? "+" : "") + x.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>A per-epoch metric of one variant, mean and std over its seeds (fractions as in <c>metrics.csv</c>).</summary>
+    public IReadOnlyList<(int Epoch, Stat Value)> Curve(string variant, string column) =>
+        Runs.Where(r => r.Variant == variant)
+            .SelectMany(r => r.MetricRows.Where(m => m.ContainsKey(column)).Select(m => (Epoch: (int)m["epoch"], Value: m[column])))
+            .GroupBy(p => p.Epoch).OrderBy(g => g.Key)
+            .Select(g => (g.Key, Stat.Of(g.Select(p => p.Value)))).ToList();
+
+    /// <summary>
+    /// One variant's layers at one epoch (default: each run's last epoch), mean and std over seeds.
+    /// </summary>
+    public IReadOnlyList<LayerAggregate> LayerAggregates(string variant, int? epoch = null) =>
+        Runs.Where(r => r.Variant == variant)
+            .SelectMany(r => r.LayerRows.Where(l => l.Epoch == (epoch ?? r.LastEpoch)))
+            .GroupBy(l => (l.LayerIndex, l.Layer)).OrderBy(g => g.Key.LayerIndex)
+            .Select(g => new LayerAggregate(g.Key.LayerIndex, g.Key.Layer, g.Count(), Stat.Of(g.Select(l => l.QuantizationError)),
+                Stat.Of(g.Select(l => l.FiringRate)), Stat.Of(g.Select(l => l.NearSpikeShare)), Stat.Of(g.Select(l => l.MeanPotential))))
+            .ToList();
+
+    /// <summary>
+    /// Per variant and layer at the final epoch of each run (or <paramref name="epoch"/>), mean and std over seeds:
+    /// <c>variant</c>, <c>layer_index</c>, <c>layer</c>, <c>seeds</c>, <c>quantization_error</c>, <c>quantization_error_std</c>,
+    /// <c>firing_rate</c>, <c>firing_rate_std</c>, <c>near_spike_share</c>, <c>mean_potential</c>.
+    /// </summary>
+    public Frame<int, string> LayerSummary(int? epoch = null)
+    {
+        var t = new TableBuilder();
+        foreach (var v in Variants)
+            foreach (var a in LayerAggregates(v, epoch))
+                t.Add(("variant", v), ("layer_index", a.LayerIndex), ("layer", a.Layer), ("seeds", a.Seeds),
+                    ("quantization_error", a.QuantizationError.Mean), ("quantization_error_std", a.QuantizationError.Std),
+                    ("firing_rate", a.FiringRate.Mean), ("firing_rate_std", a.FiringRate.Std),
+                    ("near_spike_share", a.NearSpikeShare.Mean), ("mean_potential", a.MeanPotential.Mean));
+        return t.ToFrame();
+    }
+
+    /// <summary>
+    /// One variant's membrane-potential histogram per layer at one epoch (default: each run's last), as a density
+    /// averaged over seeds: per layer, the bin centers and densities.
+    /// </summary>
+    public IReadOnlyList<(int LayerIndex, string Layer, double[] Centers, double[] Density)> PotentialDensity(string variant, int? epoch = null)
+    {
+        var perLayer = new SortedDictionary<int, (string Layer, SortedDictionary<int, (double Center, List<double> D)> Bins)>();
+        foreach (var r in Runs.Where(r => r.Variant == variant))
+        {
+            int e = epoch ?? r.LastEpoch;
+            var totals = Totals(r);
+            foreach (var h in r.HistogramRows.Where(h => h.Epoch == e))
+            {
+                if (!perLayer.TryGetValue(h.LayerIndex, out var layer)) perLayer[h.LayerIndex] = layer = (h.Layer, new());
+                if (!layer.Bins.TryGetValue(h.Bin, out var bin)) layer.Bins[h.Bin] = bin = ((h.Left + h.Right) / 2, []);
+                bin.D.Add(Density(h, totals));
+            }
+        }
+        return perLayer.Select(p => (p.Key, p.Value.Layer, p.Value.Bins.Values.Select(b => b.Center).ToArray(),
+            p.Value.Bins.Values.Select(b => b.D.Average()).ToArray())).ToList();
+    }
+
+    /// <summary>
+    /// Accuracy and quantization error against RMP-Loss's λ (completed runs): a run of loss variant <c>rmp</c> counts at its
+    /// <c>rmp_lambda</c>, a baseline run at λ = 0; others are left out. Columns <c>lambda</c>, <c>runs</c>, <c>final_acc</c>,
+    /// <c>final_acc_std</c> (%), <c>mean_quantization_error</c>, <c>mean_quantization_error_std</c>, <c>mean_firing_rate</c>; sorted by λ.
+    /// </summary>
+    public Frame<int, string> LambdaSweep()
+    {
+        var t = new TableBuilder().Columns("lambda", "runs", "final_acc", "final_acc_std", "mean_quantization_error", "mean_quantization_error_std", "mean_firing_rate");
+        foreach (var (lambda, runs) in LambdaGroups())
+        {
+            var acc = Stat.Of(runs.Select(s => 100 * s.FinalTestAccuracy));
+            var qe = Stat.Of(runs.Select(s => s.FinalMeanQuantizationError));
+            t.Add(("lambda", lambda), ("runs", runs.Count), ("final_acc", acc.Mean), ("final_acc_std", acc.Std),
+                ("mean_quantization_error", qe.Mean), ("mean_quantization_error_std", qe.Std), ("mean_firing_rate", Stat.Of(runs.Select(s => s.FinalMeanFiringRate)).Mean));
+        }
+        return t.ToFrame();
+    }
+
+    internal IReadOnlyList<(double Lambda, List<Reporting.RunSummary> Runs)> LambdaGroups() =>
+        Runs.Where(r => r.Completed)
+            .Select(r => (Run: r.Summary!, Lambda: r.Summary!.Config.Variant == "rmp" ? r.Summary.Config.RmpLambda
+                : r.Summary.Config.Variant == "baseline" ? 0.0 : double.NaN))
+            .Where(p => !double.IsNaN(p.Lambda))
+            .GroupBy(p => p.Lambda).OrderBy(g => g.Key)
+            .Select(g => (g.Key, g.Select(p => p.Run).ToList())).ToList();
+
+    static Dictionary<(int, int), long> Totals(RunResult r) =>
+        r.LayerRows.GroupBy(l => (l.Epoch, l.LayerIndex)).ToDictionary(g => g.Key, g => g.First().Count);
+
+    static double Density(HistogramRow h, Dictionary<(int, int), long> totals)
+    {
+        double width = h.Right - h.Left;
+        return totals.TryGetValue((h.Epoch, h.LayerIndex), out var n) && n > 0 && width > 0 ? h.Count / (n * width) : double.NaN;
+    }
+
+    static KeyValuePair<string, object?> Cell(string name, object? value) => new(name, value);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Runs.Count} run(s) in {Root}: {string.Join(", ", Variants.Select(v => $"{v} ×{Runs.Count(r => r.Variant == v)}"))}";
+}
+
+/// <summary>One layer of one variant, aggregated over seeds.</summary>
+/// <param name="LayerIndex">0-based position.</param>
+/// <param name="Layer">Module path.</param>
+/// <param name="Seeds">Runs aggregated.</param>
+/// <param name="QuantizationError">Quantization error.</param>
+/// <param name="FiringRate">Firing rate.</param>
+/// <param name="NearSpikeShare">Share of potentials near 0 or 1.</param>
+/// <param name="MeanPotential">Mean potential.</param>
+public sealed record LayerAggregate(int LayerIndex, string Layer, int Seeds, Stat QuantizationError, Stat FiringRate, Stat NearSpikeShare, Stat MeanPotential);
+
+/// <summary>Orders strings with embedded numbers numerically ("lambda=2" before "lambda=10").</summary>
+public sealed class NaturalComparer : IComparer<string>
+{
+    /// <summary>The comparer.</summary>
+    public static NaturalComparer Instance { get; } = new();
+
+    /// <inheritdoc />
+    public int Compare(string? x, string? y)
+    {
+        if (x is null || y is null) return string.CompareOrdinal(x, y);
+        int i = 0, j = 0;
+        while (i < x.Length && j < y.Length)
+        {
+            if (IsNum(x, i) && IsNum(y, j))
+            {
+                int si = i, sj = j;
+                while (i < x.Length && (char.IsDigit(x[i]) || x[i] == '.')) i++;
+                while (j < y.Length && (char.IsDigit(y[j]) || y[j] == '.')) j++;
+                if (double.TryParse(x[si..i], NumberStyles.Float, CultureInfo.InvariantCulture, out var a) &&
+                    double.TryParse(y[sj..j], NumberStyles.Float, CultureInfo.InvariantCulture, out var b) && a != b)
+                    return a.CompareTo(b);
+                int c = string.CompareOrdinal(x[si..i], y[sj..j]);
+                if (c != 0) return c;
+            }
+            else
+            {
+                if (x[i] != y[j]) return x[i].CompareTo(y[j]);
+                i++; j++;
+            }
+        }
+        return (x.Length - i).CompareTo(y.Length - j);
+    }
+
+    static bool IsNum(string s, int i) => char.IsDigit(s[i]);
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Deedle;
+using SpikeKit.Experiments;
+
+namespace SpikeKit.Reporting.Frames;
+
+/// <summary>One row of a run's <c>layers.csv</c>: a spiking layer's test-set statistics after one epoch.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="LayerIndex">0-based position of the layer in the network.</param>
+/// <param name="Layer">Module path of the layer.</param>
+/// <param name="FiringRate">Mean spike rate.</param>
+/// <param name="QuantizationError">Mean |clip(u,0,1) − o|.</param>
+/// <param name="QuantizationErrorSquared">Mean of its square.</param>
+/// <param name="NearSpikeShare">Share of potentials within 0.1 of 0 or 1.</param>
+/// <param name="MeanPotential">Mean pre-firing potential.</param>
+/// <param name="Count">Potentials seen.</param>
+/// <param name="Underflow">Potentials below the histogram range.</param>
+/// <param name="Overflow">Potentials above the histogram range.</param>
+public sealed record LayerRow(int Epoch, int LayerIndex, string Layer, double FiringRate, double QuantizationError,
+    double QuantizationErrorSquared, double NearSpikeShare, double MeanPotential, long Count, long Underflow, long Overflow);
+
+/// <summary>One row of a run's <c>histograms.csv</c>: one bin of a layer's membrane-potential histogram after one epoch.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="LayerIndex">0-based position of the layer.</param>
+/// <param name="Layer">Module path of the layer.</param>
+/// <param name="Bin">0-based bin.</param>
+/// <param name="Left">Left edge.</param>
+/// <param name="Right">Right edge.</param>
+/// <param name="Count">Potentials in the bin.</param>
+public sealed record HistogramRow(int Epoch, int LayerIndex, string Layer, int Bin, double Left, double Right, long Count);
+
+/// <summary>
+/// One run folder as written by <see cref="ExperimentRunner"/> (<c>metrics.csv</c>, <c>layers.csv</c>,
+/// <c>histograms.csv</c>, <c>timing.csv</c>, <c>summary.json</c>), parsed. Missing files give empty tables; a run still
+/// in progress has no summary.
+/// </summary>
+public sealed partial class RunResult
+{
+    RunResult(string directory, string variant, long seed, Reporting.RunSummary? summary,
+        IReadOnlyList<IReadOnlyDictionary<string, double>> metrics, IReadOnlyList<string> metricColumns,
+        IReadOnlyList<LayerRow> layers, IReadOnlyList<HistogramRow> histograms, IReadOnlyList<(int Epoch, double Train, double Eval)> timing)
+    {
+        Directory = directory; Variant = variant; Seed = seed; Summary = summary;
+        MetricRows = metrics; MetricColumns = metricColumns; LayerRows = layers; HistogramRows = histograms; TimingRows = timing;
+    }
+
+    /// <summary>The run folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The arm this run belongs to: the loss variant in an ablation (its folder name), the arm name in a sweep.</summary>
+    public string Variant { get; }
+
+    /// <summary>The run's seed.</summary>
+    public long Seed { get; }
+
+    /// <summary>Its <c>summary.json</c>, or null while the run has none.</summary>
+    public Reporting.RunSummary? Summary { get; }
+
+    /// <summary>The run's configuration, when it has a summary.</summary>
+    public RunConfig? Config => Summary?.Config;
+
+    /// <summary>True when the summary says <c>completed</c>.</summary>
+    public bool Completed => Summary?.Status == "completed";
+
+    /// <summary>Rows of <c>metrics.csv</c>, column name to value (epoch included).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, double>> MetricRows { get; }
+
+    /// <summary>Columns of <c>metrics.csv</c> in file order.</summary>
+    public IReadOnlyList<string> MetricColumns { get; }
+
+    /// <summary>Rows of <c>layers.csv</c>.</summary>
+    public IReadOnlyList<LayerRow> LayerRows { get; }
+
+    /// <summary>Rows of <c>histograms.csv</c>.</summary>
+    public IReadOnlyList<HistogramRow> HistogramRows { get; }
+
+    /// <summary>Rows of <c>timing.csv</c>.</summary>
+    public IReadOnlyList<(int Epoch, double Train, double Eval)> TimingRows { get; }
+
+    /// <summary>The last epoch with metrics (0 when none).</summary>
+    public int LastEpoch => MetricRows.Count == 0 ? 0 : MetricRows.Max(r => (int)r["epoch"]);
+
+    /// <summary>Reads a run folder.</summary>
+    /// <param name="directory">Folder with the run's files.</param>
+    /// <param name="variant">The arm label; null takes the config's variant, else the folder name.</param>
+    /// <exception cref="DirectoryNotFoundException">When the folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">When a file is malformed (the message names it and the line).</exception>
+    public static RunResult Load(string directory, string? variant = null)
+    {
+        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such run folder");
+        var summaryPath = Path.Combine(directory, "summary.json");
+        var summary = File.Exists(summaryPath) ? Reporting.RunSummary.Load(summaryPath) : null;
+        long seed = summary?.Config.Seed ?? (SeedFolder().Match(Path.GetFileName(Path.TrimEndingDirectorySeparator(directory))) is { Success: true } m
+            ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+        variant ??= summary?.Config.Variant ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
+
+        var (metricColumns, metricRows) = ReadNumeric(Path.Combine(directory, "metrics.csv"));
+        var metrics = metricRows.Select(r => (IReadOnlyDictionary<string, double>)metricColumns.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+
+        var layers = ReadRows(Path.Combine(directory, "layers.csv"), (f, c) => new LayerRow(
+            Int(f, c, "epoch"), Int(f, c, "layer_index"), f[c["layer"]], Num(f, c, "firing_rate"), Num(f, c, "quantization_error"),
+            Num(f, c, "quantization_error_sq"), Num(f, c, "near_spike_share"), Num(f, c, "mean_potential"),
+            (long)Num(f, c, "count"), (long)Num(f, c, "underflow"), (long)Num(f, c, "overflow")));
+        var hist = ReadRows(Path.Combine(directory, "histograms.csv"), (f, c) => new HistogramRow(
+            Int(f, c, "epoch"), Int(f, c, "layer_index"), f[c["layer"]], Int(f, c, "bin"), Num(f, c, "left"), Num(f, c, "right"), (long)Num(f, c, "count")));
+        var timing = ReadRows(Path.Combine(directory, "timing.csv"), (f, c) => (Int(f, c, "epoch"), Num(f, c, "train_seconds"), Num(f, c, "eval_seconds")));
+        return new RunResult(Path.GetFullPath(directory), variant, seed, summary, metrics, metricColumns, layers, hist, timing);
+    }
+
+    [GeneratedRegex(@"^seed(-?\d+)$")]
+    private static partial Regex SeedFolder();
+
+    static int Int(string[] f, Dictionary<string, int> c, string name) => (int)Num(f, c, name);
+
+    static double Num(string[] f, Dictionary<string, int> c, string name)
+    {
+        if (!c.TryGetValue(name, out int i)) throw new FormatException($"no column '{name}'");
+        return Parse(f[i]);
+    }
+
+    static double Parse(string s) =>
+        s.Length == 0 ? double.NaN
+        : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
+        : throw new FormatException($"'{s}' is not a number");
+
+    static List<T> ReadRows<T>(string path, Func<string[], Dictionary<string, int>, T> row)
+    {
+        var list = new List<T>();
+        if (!File.Exists(path)) return list;
+        using var reader = new StreamReader(path);
+        var header = reader.ReadLine();
+        if (header is null) return list;
+        var cols = Reporting.Csv.Split(header).Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        int lineNo = 1;
+        for (string? line; (line = reader.ReadLine()) is not null;)
+        {
+            lineNo++;
+            if (line.Length == 0) continue;
+            var fields = Reporting.Csv.Split(line);
+            if (fields.Length != cols.Count) continue; // a line cut short by a run that is still writing
+            try { list.Add(row(fields, cols)); }
+            catch (FormatException e) { throw new InvalidDataException($"{path}:{lineNo}: {e.Message}"); }
+        }
+        return list;
+    }
+
+    static (List<string> Columns, List<double[]> Rows) ReadNumeric(string path)
+    {
+        var rows = new List<double[]>();
+        if (!File.Exists(path)) return ([], rows);
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0) return ([], rows);
+        var cols = Reporting.Csv.Split(lines[0]).ToList();
+        for (int i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            var f = Reporting.Csv.Split(lines[i]);
+            if (f.Length != cols.Count) continue;
+            try { rows.Add(f.Select(Parse).ToArray()); }
+            catch (FormatException e) { throw new InvalidDataException($"{path}:{i + 1}: {e.Message}"); }
+        }
+        return (cols, rows);
+    }
+
+    /// <summary><c>metrics.csv</c> as a frame: columns <c>variant</c>, <c>seed</c>, then the file's columns (<c>epoch</c> as int).</summary>
+    public Frame<int, string> Metrics => ResultSet.FromRuns([this]).Metrics;
+
+    /// <summary><c>layers.csv</c> as a frame (see <see cref="ResultSet.Layers"/>).</summary>
+    public Frame<int, string> Layers => ResultSet.FromRuns([this]).Layers;
+
+    /// <summary><c>histograms.csv</c> as a frame (see <see cref="ResultSet.Histograms"/>).</summary>
+    public Frame<int, string> Histograms => ResultSet.FromRuns([this]).Histograms;
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Variant} seed {Seed}: {LastEpoch} epochs, {(Summary?.Status ?? "no summary")} ({Directory})";
+}

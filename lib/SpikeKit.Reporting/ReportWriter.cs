@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+using Plotly.NET;
+using SpikeKit.Reporting.Plotting;
+using SpikeKit.Reporting.Frames;
+
+namespace SpikeKit.Reporting;
+
+/// <summary>What <see cref="ReportWriter.Write"/> produced.</summary>
+/// <param name="Markdown">Path of <c>report.md</c>.</param>
+/// <param name="Charts">Paths of the chart HTML files.</param>
+public sealed record ReportFiles(string Markdown, IReadOnlyList<string> Charts);
+
+/// <summary>
+/// Writes a report for any result folder (one run, an ablation, a sweep): <c>report.md</c> with the run list, the summary
+/// table (mean ± std over seeds, Δ to baseline), the per-layer table and links to the charts, and the charts as standalone
+/// HTML files in <c>charts/</c>: accuracy and loss curves, quantization error, firing rate and near-spike share per layer,
+/// membrane-potential distributions, and — when the runs span several RMP-Loss λ — λ sensitivity. Used by
+/// <c>spikekit report DIR</c>.
+/// </summary>
+public static class ReportWriter
+{
+    /// <summary>Writes the report for <paramref name="resultDir"/> into <paramref name="outDir"/> (default: the result folder itself).</summary>
+    /// <param name="resultDir">A run, ablation or sweep folder.</param>
+    /// <param name="outDir">Where report.md and charts/ go.</param>
+    /// <param name="offline">Embed plotly.js in every chart file (about 3.5 MB each) instead of referencing the CDN.</param>
+    public static ReportFiles Write(string resultDir, string? outDir = null, bool offline = false)
+    {
+        var results = ResultSet.Load(resultDir);
+        outDir ??= resultDir;
+        Directory.CreateDirectory(outDir);
+        var chartDir = Path.Combine(outDir, "charts");
+        var charts = new List<(string File, string Title, GenericChart Chart)>
+        {
+            ("accuracy.html", "Test accuracy per epoch", Charts.AccuracyCurves(results, includeTrain: true)),
+            ("loss.html", "Loss per epoch", Charts.LossCurves(results)),
+            ("quantization-error.html", "Quantization error per layer", Charts.QuantizationErrorByLayer(results)),
+            ("firing-rate.html", "Firing rate per layer", Charts.FiringRateByLayer(results)),
+            ("near-spike-share.html", "Potentials near a spike value per layer", Charts.NearSpikeShareByLayer(results)),
+            ("potentials.html", "Membrane-potential distributions per layer", Charts.PotentialDistributions(results)),
+        };
+        if (results.Variants.Count > 1)
+            charts.Add(("variants.html", "Accuracy and quantization error per variant", Charts.VariantComparison(results)));
+        if (SpansLambdas(results))
+            charts.Add(("lambda.html", "Sensitivity to the RMP-Loss weight λ", Charts.LambdaSensitivity(results)));
+        var paths = charts.Select(c => ChartHtml.Save(c.Chart, Path.Combine(chartDir, c.File), c.Title, offline)).ToList();
+
+        var md = new StringBuilder();
+        md.AppendLine($"# SpikeKit report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(resultDir)))}");
+        md.AppendLine();
+        md.AppendLine(Describe(results));
+        md.AppendLine();
+        md.AppendLine("## Summary");
+        md.AppendLine();
+        md.AppendLine("Final test accuracy, mean quantization error (mean over layers of |clip(u,0,1) − o|) and firing rate of completed runs, " +
+                      "mean ± std over seeds; Δ against the baseline.");
+        md.AppendLine();
+        md.Append(FrameMarkdown.ToMarkdown(results.SummaryTable(), "variant"));
+        md.AppendLine();
+        md.AppendLine("## Per layer (last epoch)");
+        md.AppendLine();
+        md.Append(FrameMarkdown.ToMarkdown(results.LayerSummary(), null));
+        if (SpansLambdas(results))
+        {
+            md.AppendLine();
+            md.AppendLine("## λ sensitivity");
+            md.AppendLine();
+            md.Append(FrameMarkdown.ToMarkdown(results.LambdaSweep(), null));
+        }
+        md.AppendLine();
+        md.AppendLine("## Runs");
+        md.AppendLine();
+        md.Append(FrameMarkdown.ToMarkdown(Runs(results), null));
+        md.AppendLine();
+        md.AppendLine("## Charts");
+        md.AppendLine();
+        var rel = Path.GetRelativePath(Path.GetFullPath(outDir), chartDir).Replace('\\', '/');
+        foreach (var c in charts) md.AppendLine($"- [{c.Title}]({rel}/{c.File})");
+        var mdPath = Path.Combine(outDir, "report.md");
+        File.WriteAllText(mdPath, md.ToString());
+        return new ReportFiles(Path.GetFullPath(mdPath), paths);
+    }
+
+    /// <summary>True when completed runs of loss variant rmp span at least two λ values.</summary>
+    static bool SpansLambdas(ResultSet results) =>
+        results.Runs.Where(r => r.Completed && r.Config!.Variant == "rmp").Select(r => r.Config!.RmpLambda).Distinct().Count() > 1;
+
+    static Deedle.Frame<int, string> Runs(ResultSet results)
+    {
+        var t = new TableBuilder();
+        foreach (var r in results.Runs)
+        {
+            var s = r.Summary;
+            t.Add(("variant", r.Variant), ("seed", r.Seed), ("status", s?.Status ?? "running"), ("epochs", s?.EpochsCompleted ?? r.LastEpoch),
+                ("final acc (%)", 100 * (s?.FinalTestAccuracy ?? double.NaN)), ("QE", s?.FinalMeanQuantizationError ?? double.NaN),
+                ("wall (s)", s?.WallSeconds ?? double.NaN));
+        }
+        return t.ToFrame();
+    }
+
+    static string Describe(ResultSet results)
+    {
+        var c = results.Runs.Select(r => r.Config).FirstOrDefault(x => x is not null);
+        var seeds = results.Runs.Select(r => r.Seed).Distinct().OrderBy(x => x).ToList();
+        var text = $"{results.Runs.Count} run(s): variants {string.Join(", ", results.Variants)}; seeds {string.Join(", ", seeds)}.";
+        if (c is null) return text;
+        return text + $" Data {c.Dataset}" + (c.TrainLimit is { } tl ? $" (train limit {tl})" : "") + $", model {c.Model} (width {c.Width.ToString(CultureInfo.InvariantCulture)})," +
+               $" T = {c.TimeSteps}, {c.Epochs} epochs, batch {c.BatchSize}, lr {c.Lr.ToString(CultureInfo.InvariantCulture)}," +
+               $" neuron {c.Neuron} (τ = {c.Tau.ToString(CultureInfo.InvariantCulture)}, V_th = {c.Threshold.ToString(CultureInfo.InvariantCulture)}).";
+    }
+}
