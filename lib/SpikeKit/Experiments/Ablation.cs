@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using SpikeKit.Data;
 using SpikeKit.Reporting;
 using SpikeKit.Training;
 
@@ -22,37 +21,8 @@ public static class Ablation
         string outDir, Func<RunConfig, ITrainingProgress?>? progress = null)
     {
         if (variants.Count == 0) throw new ConfigException("variants", "at least one variant is needed");
-        if (seeds.Count == 0) throw new ConfigException("seeds", "at least one seed is needed");
-        foreach (var v in variants) _ = (baseConfig with { Variant = v }).Validate();
-        var summaries = new List<RunSummary>();
-        foreach (var seed in seeds)
-        {
-            (ImageDataset, ImageDataset)? data = null;
-            try
-            {
-                foreach (var variant in variants)
-                {
-                    var config = baseConfig with { Variant = variant, Seed = seed };
-                    var dir = RunDirectory(outDir, variant, seed);
-                    var done = Path.Combine(dir, "summary.json");
-                    if (File.Exists(done) && RunSummary.Load(done) is { Status: "completed" } old && old.Config == config)
-                    {
-                        Console.Error.WriteLine($"{variant} seed {seed}: already complete in {dir}, skipped");
-                        summaries.Add(old);
-                        continue;
-                    }
-                    data ??= Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, seed);
-                    summaries.Add(ExperimentRunner.Run(config, dir, progress?.Invoke(config), data));
-                }
-            }
-            finally
-            {
-                if (data is { } d) { d.Item1.Dispose(); d.Item2.Dispose(); }
-            }
-        }
-        var rows = Summarize(summaries);
-        Write(rows, outDir, baseConfig, seeds);
-        return rows;
+        var arms = variants.Select(v => new Sweep.Arm(v, baseConfig with { Variant = v })).ToList();
+        return Sweep.Run(arms, seeds, outDir, progress, "ablation", Caption(baseConfig, seeds));
     }
 
     /// <summary>Aggregates completed run summaries by variant (baseline first, then in order of appearance).</summary>
@@ -81,32 +51,37 @@ public static class Ablation
         return Math.Sqrt(xs.Sum(x => (x - m) * (x - m)) / (xs.Count - 1));
     }
 
-    /// <summary>Writes <c>ablation.csv</c> and <c>ablation.md</c> into <paramref name="outDir"/>.</summary>
-    public static void Write(IReadOnlyList<AblationRow> rows, string outDir, RunConfig baseConfig, IReadOnlyList<long> seeds)
+    /// <summary>The line that heads <c>ablation.md</c>: data, model, schedule, λ, seeds and limits.</summary>
+    public static string Caption(RunConfig c, IReadOnlyList<long> seeds) =>
+        $"Ablation on {c.Dataset}, model {c.Model} (width {c.Width.ToString(CultureInfo.InvariantCulture)}), T = {c.TimeSteps}, " +
+        $"{c.Epochs} epochs, batch {c.BatchSize}, lr {c.Lr.ToString(CultureInfo.InvariantCulture)}, " +
+        $"RMP λ = {c.RmpLambda.ToString(CultureInfo.InvariantCulture)} ({c.LambdaSchedule}), seeds {string.Join(",", seeds)}" +
+        (c.TrainLimit is { } tl ? $", train limit {tl}" : "") + (c.TestLimit is { } te ? $", test limit {te}" : "") + ".";
+
+    /// <summary>Writes <c>&lt;name&gt;.csv</c> and <c>&lt;name&gt;.md</c> (caption, then the table) into <paramref name="outDir"/>;
+    /// <paramref name="firstColumn"/> names the row label column (variant, arm).</summary>
+    public static void WriteTable(IReadOnlyList<AblationRow> rows, string outDir, string name, string caption, string firstColumn = "variant")
     {
         Directory.CreateDirectory(outDir);
-        var csv = new StringBuilder("variant,seeds,final_acc,final_acc_std,best_acc,best_acc_std,mean_quantization_error,mean_quantization_error_std,mean_firing_rate,delta_acc_vs_baseline,delta_qe_vs_baseline\n");
+        var csv = new StringBuilder($"{firstColumn},seeds,final_acc,final_acc_std,best_acc,best_acc_std,mean_quantization_error,mean_quantization_error_std,mean_firing_rate,delta_acc_vs_baseline,delta_qe_vs_baseline\n");
         foreach (var r in rows)
             csv.AppendLine(Csv.Line([r.Variant, r.Seeds, r.FinalAccuracy, r.FinalAccuracyStd, r.BestAccuracy, r.BestAccuracyStd,
                 r.QuantizationError, r.QuantizationErrorStd, r.FiringRate, r.DeltaAccuracy, r.DeltaQuantizationError]));
-        File.WriteAllText(Path.Combine(outDir, "ablation.csv"), csv.ToString());
+        File.WriteAllText(Path.Combine(outDir, $"{name}.csv"), csv.ToString());
         var md = new StringBuilder();
-        md.AppendLine($"Ablation on {baseConfig.Dataset}, model {baseConfig.Model} (width {baseConfig.Width.ToString(CultureInfo.InvariantCulture)}), T = {baseConfig.TimeSteps}, " +
-                      $"{baseConfig.Epochs} epochs, batch {baseConfig.BatchSize}, lr {baseConfig.Lr.ToString(CultureInfo.InvariantCulture)}, " +
-                      $"RMP λ = {baseConfig.RmpLambda.ToString(CultureInfo.InvariantCulture)} ({baseConfig.LambdaSchedule}), seeds {string.Join(",", seeds)}" +
-                      (baseConfig.TrainLimit is { } tl ? $", train limit {tl}" : "") + (baseConfig.TestLimit is { } te ? $", test limit {te}" : "") + ".");
+        md.AppendLine(caption);
         md.AppendLine();
-        md.Append(ToMarkdown(rows));
-        File.WriteAllText(Path.Combine(outDir, "ablation.md"), md.ToString());
+        md.Append(ToMarkdown(rows, firstColumn));
+        File.WriteAllText(Path.Combine(outDir, $"{name}.md"), md.ToString());
     }
 
     /// <summary>The rows as a markdown table (accuracy as mean ± std over seeds).</summary>
-    public static string ToMarkdown(IReadOnlyList<AblationRow> rows)
+    public static string ToMarkdown(IReadOnlyList<AblationRow> rows, string firstColumn = "variant")
     {
         static string F(double x, string f) => double.IsNaN(x) ? "–" : x.ToString(f, CultureInfo.InvariantCulture);
         static string Signed(double x, string f) => double.IsNaN(x) ? "–" : (x >= 0 ? "+" : "") + x.ToString(f, CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        sb.AppendLine("| variant | seeds | final test acc (%) | best test acc (%) | mean quantization error | mean firing rate | Δ acc vs baseline (pp) | Δ QE vs baseline |");
+        sb.AppendLine($"| {firstColumn} | seeds | final test acc (%) | best test acc (%) | mean quantization error | mean firing rate | Δ acc vs baseline (pp) | Δ QE vs baseline |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
             sb.AppendLine($"| {r.Variant} | {r.Seeds} | {F(r.FinalAccuracy, "F2")} ± {F(r.FinalAccuracyStd, "F2")} | {F(r.BestAccuracy, "F2")} ± {F(r.BestAccuracyStd, "F2")} | " +

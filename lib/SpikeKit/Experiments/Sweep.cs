@@ -18,10 +18,12 @@ public static class Sweep
     /// <param name="Config">Its configuration (the seed is replaced by each sweep seed).</param>
     public sealed record Arm(string Name, RunConfig Config);
 
-    /// <summary>Runs every (arm, seed) pair and writes the table; returns the rows (arm name in <see cref="AblationRow.Variant"/>).</summary>
+    /// <summary>Runs every (arm, seed) pair and writes <c>&lt;table&gt;.csv</c> and <c>&lt;table&gt;.md</c>; returns the rows
+    /// (arm name in <see cref="AblationRow.Variant"/>). <paramref name="caption"/> heads the markdown (default: a line naming the
+    /// data, model, T, epochs and seeds of the first arm).</summary>
     /// <exception cref="ConfigException">For no arms, no seeds, duplicate or unusable arm names, or an invalid config.</exception>
     public static IReadOnlyList<AblationRow> Run(IReadOnlyList<Arm> arms, IReadOnlyList<long> seeds, string outDir,
-        Func<RunConfig, ITrainingProgress?>? progress = null)
+        Func<RunConfig, ITrainingProgress?>? progress = null, string table = "sweep", string? caption = null)
     {
         if (arms.Count == 0) throw new ConfigException("arms", "at least one arm is needed");
         if (seeds.Count == 0) throw new ConfigException("seeds", "at least one seed is needed");
@@ -60,26 +62,13 @@ public static class Sweep
             }
         }
         // Ablation's aggregation groups by the config's variant: relabel each summary with its arm.
+        var order = arms.Select(a => a.Name).ToList();
         var rows = Ablation.Summarize(summaries.Select(s => s.Summary with { Config = s.Summary.Config with { Variant = s.Arm } }))
-            .OrderBy(r => arms.ToList().FindIndex(a => a.Name == r.Variant)).ToList();
-        Write(rows, arms, seeds, outDir);
-        return rows;
-    }
-
-    static void Write(IReadOnlyList<AblationRow> rows, IReadOnlyList<Arm> arms, IReadOnlyList<long> seeds, string outDir)
-    {
-        Directory.CreateDirectory(outDir);
-        var csv = new System.Text.StringBuilder("arm,seeds,final_acc,final_acc_std,best_acc,best_acc_std,mean_quantization_error,mean_quantization_error_std,mean_firing_rate,delta_acc_vs_baseline,delta_qe_vs_baseline\n");
-        foreach (var r in rows)
-            csv.AppendLine(Csv.Line([r.Variant, r.Seeds, r.FinalAccuracy, r.FinalAccuracyStd, r.BestAccuracy, r.BestAccuracyStd,
-                r.QuantizationError, r.QuantizationErrorStd, r.FiringRate, r.DeltaAccuracy, r.DeltaQuantizationError]));
-        File.WriteAllText(Path.Combine(outDir, "sweep.csv"), csv.ToString());
+            .OrderBy(r => order.IndexOf(r.Variant)).ToList();
         var first = arms[0].Config;
-        var md = new System.Text.StringBuilder();
-        md.AppendLine($"Sweep of {arms.Count} arms on {first.Dataset}, model {first.Model}, T = {first.TimeSteps}, {first.Epochs} epochs, seeds {string.Join(",", seeds)}" +
-                      (first.TrainLimit is { } tl ? $", train limit {tl}" : "") + ".");
-        md.AppendLine();
-        md.Append(Ablation.ToMarkdown(rows).Replace("| variant |", "| arm |", StringComparison.Ordinal));
-        File.WriteAllText(Path.Combine(outDir, "sweep.md"), md.ToString());
+        caption ??= $"Sweep of {arms.Count} arms on {first.Dataset}, model {first.Model}, T = {first.TimeSteps}, {first.Epochs} epochs, seeds {string.Join(",", seeds)}" +
+                    (first.TrainLimit is { } tl ? $", train limit {tl}" : "") + ".";
+        Ablation.WriteTable(rows, outDir, table, caption, table == "ablation" ? "variant" : "arm");
+        return rows;
     }
 }
