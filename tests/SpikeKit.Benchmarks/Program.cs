@@ -6,10 +6,23 @@ using SpikeKit.Surrogates;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Small timing console (not a test). Usage:
-//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- surrogates [--runs 10] [--warmup 3] [--t 8] [--batch 64] [--features 16384] [--threads N]
-// --threads 0 (default) keeps LibTorch's thread count; on a shared machine a fixed small count gives steadier numbers.
-return Bench.Run(args);
+// Benchmark console (not a test). Usage:
+//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- compare [--quick] [--threads 2] [--rounds N] [--only lif,cnn,resnet20,epoch,soak] ...
+//       SpikeKit vs the PyTorch peer (tests/reference/bench_peer.py), alternating, writes docs/BENCHMARKS.md (see Compare.cs).
+//   ... -- worker KIND [--key value ...]      one SpikeKit workload driven over stdin/stdout (started by compare).
+//   ... -- surrogates [--runs 10] [--warmup 3] [--t 8] [--batch 64] [--features 16384] [--threads N]
+//       LIF forward+backward in Detach vs Autograd surrogate mode. --threads 0 (default) keeps LibTorch's thread count.
+try
+{
+    return args.Length > 0 && args[0] == "compare" ? Compare.Run(new Options(args.Skip(1)))
+        : args.Length > 1 && args[0] == "worker" ? Worker.Run(args[1], new Options(args.Skip(2)))
+        : Bench.Run(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
 
 static class Bench
 {
@@ -17,7 +30,8 @@ static class Bench
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("commands: surrogates [--runs N] [--warmup N] [--t T] [--batch B] [--features F] [--threads N]");
+            Console.WriteLine("commands: compare [--quick] [--threads N] [--rounds N] [--only lif,cnn,resnet20,epoch,soak] [--out FILE]; " +
+                              "worker KIND [...]; surrogates [--runs N] [--warmup N] [--t T] [--batch B] [--features F] [--threads N]");
             return args.Length == 0 ? 1 : 0;
         }
         var opts = new Dictionary<string, int> { ["runs"] = 10, ["warmup"] = 3, ["t"] = 8, ["batch"] = 64, ["features"] = 16384, ["threads"] = 0 };
@@ -36,7 +50,7 @@ static class Bench
         return args[0] switch
         {
             "surrogates" => Surrogates(opts["runs"], opts["warmup"], opts["t"], opts["batch"], opts["features"]),
-            _ => Fail($"unknown command '{args[0]}' (known: surrogates)"),
+            _ => Fail($"unknown command '{args[0]}' (known: compare, worker, surrogates)"),
         };
     }
 

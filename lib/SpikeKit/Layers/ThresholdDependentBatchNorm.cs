@@ -51,7 +51,9 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"{GetName()}: input must be [T, B, {Channels}, ...], got shape [{string.Join(", ", x.shape)}]");
         long t = x.shape[0], b = x.shape[1];
         using var folded = x.flatten(0, 1);
-        using var w = weight.mul(Scale);
+        // Scale 1 (plain BN) uses λ as is; otherwise the scalar is disposed here rather than left to the finalizer.
+        using var scale = Scale == 1.0 ? null : Scale.ToScalar();
+        using var w = scale is null ? weight.alias() : weight.mul(scale);
         using var y = nn.functional.batch_norm(folded, running_mean, running_var, w, bias, training, Momentum, Eps);
         var shape = x.shape;
         shape[0] = t; shape[1] = b;

@@ -1,3 +1,4 @@
+using TorchSharp;
 using SpikeKit.Neurons;
 using static TorchSharp.torch;
 
@@ -44,7 +45,8 @@ public sealed record CompositeLoss(ITaskLoss Task, IReadOnlyList<WeightedRegular
             var value = reg.Compute(layers);
             terms.Add((reg.Name, w, value));
             if (w == 0) continue;
-            using var weighted = value.mul(w);
+            using var scalar = w.ToScalar();
+            using var weighted = value.mul(scalar);
             var next = total.add(weighted);
             total.Dispose();
             total = next;

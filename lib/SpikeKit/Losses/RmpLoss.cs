@@ -1,3 +1,4 @@
+using TorchSharp;
 using SpikeKit.Neurons;
 using static TorchSharp.torch;
 
@@ -45,11 +46,20 @@ public sealed record RmpLoss(
             sum?.Dispose();
             sum = next;
         }
-        using (sum) return sum!.div(selected.Count);
+        using var count = ((double)selected.Count).ToScalar();
+        using (sum) return sum!.div(count);
     }
 
-    /// <summary>L_l for one layer.</summary>
+    /// <summary>L_l for one layer. On CPU float32 it runs as one fused node (a single pass forward and one backward,
+    /// no temporaries); elsewhere as tensor ops. Both give the same value and gradients.</summary>
     public Tensor LayerTerm(NeuronActivity layer)
+    {
+        if (FusedRmp.Supports(layer.Potential, layer.Spikes)) return FusedRmp.Term(layer.Potential, layer.Spikes, this);
+        return LayerTermOps(layer);
+    }
+
+    /// <summary>L_l by tensor ops (the reference for the fused path).</summary>
+    Tensor LayerTermOps(NeuronActivity layer)
     {
         using var u = Clip ? layer.Potential.clamp(ClipMin, ClipMax) : layer.Potential.alias();
         using var o = DetachSpikes ? layer.Spikes.detach() : layer.Spikes.alias();

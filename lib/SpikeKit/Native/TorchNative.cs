@@ -83,6 +83,39 @@ public static class TorchNative
         catch (DllNotFoundException) { }
     }
 
+    [DllImport("libc", EntryPoint = "mallopt")]
+    static extern int MallOpt(int param, int value);
+
+    const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+    static int _allocatorTuned;
+
+    /// <summary>Largest allocation served from glibc's heap after <see cref="TuneAllocator"/> (larger ones are mapped).</summary>
+    public const int HeapAllocationLimit = 32 << 20;
+
+    /// <summary>Free memory at the top of glibc's heap kept (not returned to the OS) after <see cref="TuneAllocator"/>.</summary>
+    public const int HeapTopKept = 256 << 20;
+
+    /// <summary>
+    /// Fixes glibc malloc's thresholds for a training loop (once per process; a no-op elsewhere, or when the environment
+    /// variable <c>SPIKEKIT_MALLOC_TUNING</c> is <c>0</c>): allocations up to <see cref="HeapAllocationLimit"/> come from the
+    /// heap (the largest value glibc's dynamic threshold would reach anyway, fixed from the start), and up to
+    /// <see cref="HeapTopKept"/> of free memory stays at the heap top instead of being returned and faulted in again at the
+    /// next step. <see cref="Training.Trainer"/> calls it; with its per-step finalization of TorchSharp's native handles
+    /// this keeps the heap compact (lower peak RSS) and cuts page faults (measured in <c>docs/BENCHMARKS.md</c>).
+    /// Returns true when the settings were applied by this call.
+    /// </summary>
+    public static bool TuneAllocator()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("SPIKEKIT_MALLOC_TUNING") == "0") return false;
+        if (Interlocked.Exchange(ref _allocatorTuned, 1) == 1) return false;
+        try
+        {
+            return MallOpt(M_MMAP_THRESHOLD, HeapAllocationLimit) == 1 && MallOpt(M_TRIM_THRESHOLD, HeapTopKept) == 1;
+        }
+        catch (EntryPointNotFoundException) { return false; } // not glibc (e.g. musl)
+        catch (DllNotFoundException) { return false; }
+    }
+
     static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
     static void Prepare()

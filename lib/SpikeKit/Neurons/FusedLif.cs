@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using SpikeKit.Surrogates;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,48 +17,56 @@ namespace SpikeKit.Neurons;
 ///             g_p   = ∂L/∂p[t] + g_o·σ'(p[t] − V_th) + g_u·∂u/∂p   (∂u/∂p = 1 − o (hard), 1 (soft))
 ///             ∂L/∂x[t] = g_p,   g_u ← τ·g_p
 /// </code>
-/// The surrogate derivative σ' is evaluated once for all T by <see cref="Surrogates.Surrogate.Derivative(Tensor)"/>
-/// (vectorized ATen); only the pre-firing potentials are saved for backward.
+/// The built-in surrogates' derivatives σ' are evaluated inside the backward loop (<see cref="SurrogateKernels"/>); a
+/// user-defined surrogate is evaluated once for all T by its <see cref="Surrogate.Derivative(Tensor)"/> (ATen).
+/// Saved for backward: the pre-firing potentials, or with <see cref="NeuronOptions.Recompute"/> only the input, from which
+/// backward recomputes the potentials a few vectors at a time (in cache). Potentials are an output of the node only when
+/// asked for (activity recording); otherwise nothing else is allocated.
 /// </summary>
 internal static class FusedLif
 {
-    const int Chunk = 1 << 14;
+    /// <summary>Elements per work item of the parallel loops (a multiple of every vector width).</summary>
+    internal const int Chunk = 1 << 14;
+
+    /// <summary>Recompute keeps T vectors of potentials per lane group on the stack up to this T, on the heap beyond.</summary>
+    const int StackSteps = 256;
 
     /// <summary>True when the fused kernel can run on <paramref name="x"/>.</summary>
     public static bool Supports(Tensor x) => x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() >= 2;
 
-    /// <summary>Spikes and potentials, both <c>[T, B, ...]</c>.</summary>
-    public static (Tensor Spikes, Tensor Potentials) Forward(Tensor x, NeuronOptions o)
+    /// <summary>Spikes, and the potentials when <paramref name="needPotentials"/> (else null), both <c>[T, B, ...]</c>.</summary>
+    public static (Tensor Spikes, Tensor? Potentials) Forward(Tensor x, NeuronOptions o, bool needPotentials)
     {
         if (!x.requires_grad || !is_grad_enabled())
         {
             using var noGrad = no_grad();
-            var (s, p) = Run(x, o);
-            return (s, p);
+            return Run(x, o, needPotentials);
         }
-        var outs = Function.apply(x, o);
-        return (outs[0], outs[1]);
+        var outs = Function.apply(x, o, needPotentials);
+        return (outs[0], needPotentials ? outs[1] : null);
     }
 
-    static (Tensor Spikes, Tensor Potentials) Run(Tensor x, NeuronOptions o)
+    /// <summary>The input as a base pointer source: an input expanded over T (stride 0, as the direct-encoding stem gives)
+    /// is read in place with step stride 0; anything else is made contiguous (a no-op when it already is).</summary>
+    static (Tensor Source, long StepStride) Source(Tensor x, long n)
+    {
+        using var x0 = x[0];
+        if (x.stride(0) == 0 && x0.is_contiguous()) return (x0.alias(), 0);
+        return (x.contiguous(), n);
+    }
+
+    static (Tensor Spikes, Tensor? Potentials) Run(Tensor x, NeuronOptions o, bool writePotentials)
     {
         long steps = x.shape[0];
         long n = x.numel() / steps;
-        // An input expanded over T (stride 0, as the direct-encoding stem produces) is read in place; anything else is made contiguous.
-        Tensor src;
-        long xStride;
-        using (var x0 = x[0])
-        {
-            if (x.stride(0) == 0 && x0.is_contiguous()) { src = x0.alias(); xStride = 0; }
-            else { src = x.contiguous(); xStride = n; }
-        }
+        var (src, xStride) = Source(x, n);
         using (src)
         {
             var spikes = empty(x.shape, ScalarType.Float32);
-            var pots = empty(x.shape, ScalarType.Float32);
+            var pots = writePotentials ? empty(x.shape, ScalarType.Float32) : null;
             unsafe
             {
-                float* xp = Ptr(src), sp = Ptr(spikes), pp = Ptr(pots);
+                float* xp = Ptr(src), sp = Ptr(spikes), pp = pots is null ? null : Ptr(pots);
                 float tau = (float)o.Tau, vth = (float)o.Threshold;
                 bool hard = o.Reset == ResetMode.Hard;
                 ParallelChunks(n, (start, end) => ForwardChunk(xp, xStride, sp, pp, n, steps, start, end, tau, vth, hard));
@@ -66,12 +75,14 @@ internal static class FusedLif
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void ForwardChunk(float* x, long xStride, float* s, float* p, long n, long steps, long start, long end, float tau, float vth, bool hard)
     {
         int w = Vector<float>.Count;
         var vTau = new Vector<float>(tau);
         var vTh = new Vector<float>(vth);
         var one = Vector<float>.One;
+        bool keep = p is not null;
         long i = start;
         for (; i + w <= end; i += w)
         {
@@ -81,7 +92,7 @@ internal static class FusedLif
                 var pre = u * vTau + Unsafe.ReadUnaligned<Vector<float>>(x + t * xStride + i);
                 var fire = Vector.GreaterThanOrEqual(pre, vTh);
                 var spk = Vector.ConditionalSelect(fire, one, Vector<float>.Zero);
-                Unsafe.WriteUnaligned(p + t * n + i, pre);
+                if (keep) Unsafe.WriteUnaligned(p + t * n + i, pre);
                 Unsafe.WriteUnaligned(s + t * n + i, spk);
                 u = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, pre) : pre - spk * vTh;
             }
@@ -93,41 +104,96 @@ internal static class FusedLif
             {
                 float pre = u * tau + x[t * xStride + i];
                 float spk = pre >= vth ? 1f : 0f;
-                p[t * n + i] = pre;
+                if (keep) p[t * n + i] = pre;
                 s[t * n + i] = spk;
                 u = hard ? (spk != 0 ? 0f : pre) : pre - spk * vth;
             }
         }
     }
 
-    /// <summary>∂L/∂x from the gradients of both outputs and the saved potentials.</summary>
-    static Tensor Backward(Tensor pots, Tensor gradSpikes, Tensor gradPots, NeuronOptions o)
+    /// <summary>∂L/∂x from the gradients of the outputs (<paramref name="gradPots"/> null when potentials were not an output)
+    /// and the saved tensor: the potentials, or the input when <see cref="NeuronOptions.Recompute"/> is set.</summary>
+    static Tensor Backward(Tensor saved, Tensor gradSpikes, Tensor? gradPots, NeuronOptions o)
     {
-        long steps = pots.shape[0];
-        long n = pots.numel() / steps;
-        using var centred = pots.sub(o.Threshold);
-        using var sg = o.SurrogateOrDefault.Derivative(centred);
-        using var sgc = sg.to_type(ScalarType.Float32).contiguous();
-        using var go = gradSpikes.contiguous();
-        using var gp = gradPots.contiguous();
-        var gx = empty(pots.shape, ScalarType.Float32);
-        unsafe
+        long steps = saved.shape[0];
+        long n = saved.numel() / steps;
+        var surrogate = o.SurrogateOrDefault;
+        var kind = SurrogateKernels.KindOf(surrogate);
+        Tensor? recomputed = null;
+        if (o.Recompute && kind == SurrogateKernels.Kind.None)
         {
-            float* pp = Ptr(pots), sp = Ptr(sgc), gop = Ptr(go), gpp = Ptr(gp), gxp = Ptr(gx);
-            float tau = (float)o.Tau, vth = (float)o.Threshold;
-            bool hard = o.Reset == ResetMode.Hard, detach = o.DetachReset;
-            ParallelChunks(n, (start, end) => BackwardChunk(pp, sp, gop, gpp, gxp, n, steps, start, end, tau, vth, hard, detach));
+            // A user-defined surrogate is evaluated by ATen on the whole potential tensor, so it is rebuilt here.
+            using var noGrad = no_grad();
+            Tensor spikes;
+            (spikes, recomputed) = Run(saved, o, writePotentials: true);
+            spikes.Dispose();
+        }
+        bool fromInput = o.Recompute && recomputed is null;
+        var (src, xStride) = fromInput ? Source(saved, n) : ((recomputed ?? saved).alias(), n);
+        using var go = gradSpikes.contiguous();
+        using var gp = gradPots?.contiguous();
+        var gx = empty(saved.shape, ScalarType.Float32);
+        try
+        {
+            var a = new BackwardArgs
+            {
+                Steps = steps, N = n, XStride = xStride, Tau = (float)o.Tau, Vth = (float)o.Threshold,
+                Hard = o.Reset == ResetMode.Hard, Detach = o.DetachReset, FromInput = fromInput,
+            };
+            unsafe
+            {
+                a.Src = Ptr(src);
+                a.GradSpikes = Ptr(go);
+                a.GradPots = gp is null ? null : Ptr(gp);
+                a.GradInput = Ptr(gx);
+                switch (kind)
+                {
+                    case SurrogateKernels.Kind.Tanh: Dispatch(a, new TanhKernel((TanhSurrogate)surrogate)); break;
+                    case SurrogateKernels.Kind.Rectangular: Dispatch(a, new RectangularKernel((RectangularSurrogate)surrogate)); break;
+                    case SurrogateKernels.Kind.Triangle: Dispatch(a, new TriangleKernel((TriangleSurrogate)surrogate)); break;
+                    case SurrogateKernels.Kind.Sigmoid: Dispatch(a, new SigmoidKernel((SigmoidSurrogate)surrogate)); break;
+                    case SurrogateKernels.Kind.Atan: Dispatch(a, new AtanKernel((AtanSurrogate)surrogate)); break;
+                    default:
+                        using (var centred = src.sub(o.Threshold))
+                        using (var sg = surrogate.Derivative(centred))
+                        using (var sgc = sg.to_type(ScalarType.Float32).contiguous())
+                            Dispatch(a, new PrecomputedSurrogate(Ptr(sgc)));
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            src.Dispose();
+            recomputed?.Dispose();
         }
         return gx;
     }
 
-    static unsafe void BackwardChunk(float* p, float* sg, float* gO, float* gP, float* gx, long n, long steps, long start, long end,
-        float tau, float vth, bool hard, bool detach)
+    unsafe struct BackwardArgs
     {
+        public float* Src, GradSpikes, GradPots, GradInput;
+        public long Steps, N, XStride;
+        public float Tau, Vth;
+        public bool Hard, Detach, FromInput;
+    }
+
+    static void Dispatch<TS>(BackwardArgs a, TS sg) where TS : struct, ISurrogateKernel
+    {
+        if (a.FromInput) ParallelChunks(a.N, (start, end) => BackwardRecomputeChunk(a, sg, start, end));
+        else ParallelChunks(a.N, (start, end) => BackwardChunk(a, sg, start, end));
+    }
+
+    /// <summary>BPTT over saved potentials <c>p = a.Src</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void BackwardChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
+    {
+        float* p = a.Src, gO = a.GradSpikes, gP = a.GradPots, gx = a.GradInput;
+        long n = a.N, steps = a.Steps;
         int w = Vector<float>.Count;
-        var vTau = new Vector<float>(tau);
-        var vTh = new Vector<float>(vth);
-        var one = Vector<float>.One;
+        var vTau = new Vector<float>(a.Tau);
+        var vTh = new Vector<float>(a.Vth);
+        bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null;
         long i = start;
         for (; i + w <= end; i += w)
         {
@@ -136,11 +202,8 @@ internal static class FusedLif
             {
                 long k = t * n + i;
                 var pre = Unsafe.ReadUnaligned<Vector<float>>(p + k);
-                var fire = Vector.GreaterThanOrEqual(pre, vTh);
-                Vector<float> dUdO = detach ? Vector<float>.Zero : hard ? -pre : -vTh;
-                Vector<float> dUdP = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, one) : one;
-                var gOut = Unsafe.ReadUnaligned<Vector<float>>(gO + k) + gu * dUdO;
-                var gPre = Unsafe.ReadUnaligned<Vector<float>>(gP + k) + gOut * Unsafe.ReadUnaligned<Vector<float>>(sg + k) + gu * dUdP;
+                var gPre = StepBack(pre, Unsafe.ReadUnaligned<Vector<float>>(gO + k), hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero,
+                    gu, vTh, hard, detach, sg, k);
                 Unsafe.WriteUnaligned(gx + k, gPre);
                 gu = gPre * vTau;
             }
@@ -151,20 +214,93 @@ internal static class FusedLif
             for (long t = steps - 1; t >= 0; t--)
             {
                 long k = t * n + i;
-                float pre = p[k];
-                bool fire = pre >= vth;
-                float dUdO = detach ? 0f : hard ? -pre : -vth;
-                float dUdP = hard ? (fire ? 0f : 1f) : 1f;
-                float gOut = gO[k] + gu * dUdO;
-                float gPre = gP[k] + gOut * sg[k] + gu * dUdP;
+                float gPre = StepBack(p[k], gO[k], hasGP ? gP[k] : 0f, gu, a.Vth, hard, detach, sg, k);
                 gx[k] = gPre;
-                gu = gPre * tau;
+                gu = gPre * a.Tau;
             }
         }
     }
 
+    /// <summary>BPTT from the saved input <c>x = a.Src</c> (step stride <c>a.XStride</c>): per group of lanes, the forward
+    /// recurrence is rerun into a small buffer of T vectors (bitwise the same potentials), then walked backwards.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void BackwardRecomputeChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
+    {
+        float* x = a.Src, gO = a.GradSpikes, gP = a.GradPots, gx = a.GradInput;
+        long n = a.N, steps = a.Steps, xs = a.XStride;
+        int w = Vector<float>.Count;
+        var vTau = new Vector<float>(a.Tau);
+        var vTh = new Vector<float>(a.Vth);
+        bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null;
+        Span<Vector<float>> buffer = steps <= StackSteps ? stackalloc Vector<float>[(int)steps] : new Vector<float>[steps];
+        Span<float> scalars = steps <= StackSteps ? stackalloc float[(int)steps] : new float[steps];
+        long i = start;
+        for (; i + w <= end; i += w)
+        {
+            var u = Vector<float>.Zero;
+            for (long t = 0; t < steps; t++)
+            {
+                var pre = u * vTau + Unsafe.ReadUnaligned<Vector<float>>(x + t * xs + i);
+                buffer[(int)t] = pre;
+                var fire = Vector.GreaterThanOrEqual(pre, vTh);
+                u = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, pre) : pre - Vector.ConditionalSelect(fire, Vector<float>.One, Vector<float>.Zero) * vTh;
+            }
+            var gu = Vector<float>.Zero;
+            for (long t = steps - 1; t >= 0; t--)
+            {
+                long k = t * n + i;
+                var gPre = StepBack(buffer[(int)t], Unsafe.ReadUnaligned<Vector<float>>(gO + k), hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero,
+                    gu, vTh, hard, detach, sg, k);
+                Unsafe.WriteUnaligned(gx + k, gPre);
+                gu = gPre * vTau;
+            }
+        }
+        for (; i < end; i++)
+        {
+            float u = 0;
+            for (long t = 0; t < steps; t++)
+            {
+                float pre = u * a.Tau + x[t * xs + i];
+                scalars[(int)t] = pre;
+                float spk = pre >= a.Vth ? 1f : 0f;
+                u = hard ? (spk != 0 ? 0f : pre) : pre - spk * a.Vth;
+            }
+            float gu = 0;
+            for (long t = steps - 1; t >= 0; t--)
+            {
+                long k = t * n + i;
+                float gPre = StepBack(scalars[(int)t], gO[k], hasGP ? gP[k] : 0f, gu, a.Vth, hard, detach, sg, k);
+                gx[k] = gPre;
+                gu = gPre * a.Tau;
+            }
+        }
+    }
 
-    static void ParallelChunks(long n, Action<long, long> body)
+    /// <summary>One backward step: ∂L/∂p[t] from p[t], ∂L/∂o[t], ∂L/∂p[t] (direct) and g_u = ∂L/∂u[t].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector<float> StepBack<TS>(Vector<float> pre, Vector<float> gOut, Vector<float> gPot, Vector<float> gu, Vector<float> vTh,
+        bool hard, bool detach, TS sg, long k) where TS : struct, ISurrogateKernel
+    {
+        var fire = Vector.GreaterThanOrEqual(pre, vTh);
+        Vector<float> dUdO = detach ? Vector<float>.Zero : hard ? -pre : -vTh;
+        Vector<float> dUdP = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, Vector<float>.One) : Vector<float>.One;
+        var g = gOut + gu * dUdO;
+        return gPot + g * sg.Derivative(pre - vTh, k) + gu * dUdP;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float StepBack<TS>(float pre, float gOut, float gPot, float gu, float vth, bool hard, bool detach, TS sg, long k)
+        where TS : struct, ISurrogateKernel
+    {
+        bool fire = pre >= vth;
+        float dUdO = detach ? 0f : hard ? -pre : -vth;
+        float dUdP = hard ? (fire ? 0f : 1f) : 1f;
+        float g = gOut + gu * dUdO;
+        return gPot + g * sg.Derivative(pre - vth, k) + gu * dUdP;
+    }
+
+    /// <summary>Runs <paramref name="body"/> over [0, n) in ranges aligned to <see cref="Chunk"/>, one range per intra-op thread.</summary>
+    internal static void ParallelChunks(long n, Action<long, long> body)
     {
         long chunks = (n + Chunk - 1) / Chunk;
         int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)chunks));
@@ -177,7 +313,7 @@ internal static class FusedLif
         });
     }
 
-    static unsafe float* Ptr(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+    internal static unsafe float* Ptr(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
     sealed class Function : autograd.MultiTensorFunction<Function>
     {
@@ -187,17 +323,22 @@ internal static class FusedLif
         {
             var x = (Tensor)vars[0];
             var o = (NeuronOptions)vars[1];
-            var (spikes, pots) = Run(x, o);
-            ctx.save_for_backward([pots]);
+            bool needPotentials = (bool)vars[2];
+            var (spikes, pots) = Run(x, o, writePotentials: needPotentials || !o.Recompute);
+            // Potentials that are not an output are still saved (without Recompute); the step's dispose scope releases
+            // this handle, the saved variable keeps its own reference until backward has run.
+            ctx.save_for_backward([o.Recompute ? x : pots!]);
             ctx.save_data("o", o);
-            return [spikes, pots];
+            ctx.save_data("p", needPotentials);
+            return needPotentials ? [spikes, pots!] : [spikes];
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
         {
-            var pots = ctx.get_saved_variables()[0];
+            using var saved = ctx.get_saved_variables()[0];
             var o = (NeuronOptions)ctx.get_data("o");
-            return [Backward(pots, grad_outputs[0], grad_outputs[1], o), null!];
+            bool hasPotentials = (bool)ctx.get_data("p");
+            return [Backward(saved, grad_outputs[0], hasPotentials ? grad_outputs[1] : null, o), null!, null!];
         }
     }
 }

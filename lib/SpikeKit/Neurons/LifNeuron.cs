@@ -25,9 +25,9 @@ public class LifNeuron : SpikingNeuron
         var o = Options;
         if (o.Fused && FusedLif.Supports(x))
         {
-            var (fusedSpikes, fusedPotentials) = FusedLif.Forward(x, o);
-            Remember(fusedPotentials, fusedSpikes);
-            if (!RecordActivity) fusedPotentials.Dispose();
+            var (fusedSpikes, fusedPotentials) = FusedLif.Forward(x, o, needPotentials: RecordActivity);
+            if (fusedPotentials is null) ClearActivity();
+            else Remember(fusedPotentials, fusedSpikes);
             return fusedSpikes;
         }
         var surrogate = o.SurrogateOrDefault;

@@ -13,13 +13,18 @@ namespace SpikeKit.Neurons;
 /// <param name="Surrogate">Surrogate gradient; null means <see cref="Surrogate.Default"/> (tanh).</param>
 /// <param name="Fused">Use the fused multi-step kernel (one autograd node for all T, hand-written BPTT) on CPU float32
 /// inputs; false runs the op-by-op reference path. Both give the same values and gradients.</param>
+/// <param name="Recompute">Fused kernel only: trade compute for memory. Backward recomputes the potentials from the input
+/// instead of keeping a <c>[T, B, ...]</c> copy of them from forward to backward. The gradients are identical; it saves that
+/// copy when nothing else holds the potentials (<see cref="SpikingNeuron.RecordActivity"/> off, i.e. no potential-based
+/// regularizer) and costs one extra pass over the input in backward.</param>
 public sealed record NeuronOptions(
     double Tau = 0.25,
     double Threshold = 0.5,
     ResetMode Reset = ResetMode.Hard,
     bool DetachReset = false,
     Surrogate? Surrogate = null,
-    bool Fused = true)
+    bool Fused = true,
+    bool Recompute = false)
 {
     /// <summary>The surrogate in use (the default when <see cref="Surrogate"/> is null).</summary>
     public Surrogate SurrogateOrDefault => Surrogate ?? Surrogate.Default;

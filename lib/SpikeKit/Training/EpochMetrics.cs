@@ -8,6 +8,14 @@ namespace SpikeKit.Training;
 /// <param name="Value">Mean unweighted value.</param>
 public sealed record RegularizerValue(string Name, double Lambda, double Value);
 
+/// <summary>What one training step (<see cref="Trainer.TrainStep"/>) produced.</summary>
+/// <param name="Loss">Total loss L of the batch.</param>
+/// <param name="TaskLoss">Task loss of the batch.</param>
+/// <param name="Regularizers">Each regularizer's λ and unweighted value on the batch.</param>
+/// <param name="Correct">Correctly classified samples of the batch (time-averaged output, train mode).</param>
+/// <param name="Samples">Samples in the batch.</param>
+public sealed record TrainStepResult(double Loss, double TaskLoss, IReadOnlyList<RegularizerValue> Regularizers, long Correct, int Samples);
+
 /// <summary>What one epoch produced (plain numbers, ready for CSV and plots).</summary>
 /// <param name="Epoch">1-based epoch.</param>
 /// <param name="LearningRate">Learning rate used.</param>

@@ -21,15 +21,18 @@ public sealed class Trainer : IDisposable
     readonly TrainingOptions _options;
     readonly optim.Optimizer _optimizer;
     readonly Device _device;
+    int _steps;
 
     /// <summary>Training steps between returns of freed heap memory to the OS (see <see cref="Native.TorchNative.ReleaseFreeMemory"/>).</summary>
     const int TrimEvery = 20;
 
     /// <summary>Creates the trainer and its optimizer (weight decay only on parameters of rank ≥ 2).
-    /// Batches are moved to <paramref name="device"/> (default CPU); the model must already be there.</summary>
+    /// Batches are moved to <paramref name="device"/> (default CPU); the model must already be there.
+    /// Tunes glibc's allocator for training once per process (<see cref="Native.TorchNative.TuneAllocator"/>).</summary>
     public Trainer(SpikingNetwork model, CompositeLoss loss, TrainingOptions options, Device? device = null)
     {
         _device = device ?? CPU;
+        Native.TorchNative.TuneAllocator();
         _model = model;
         _loss = loss;
         _options = options.Validate();
@@ -67,7 +70,6 @@ public sealed class Trainer : IDisposable
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
         var clock = Stopwatch.StartNew();
         _model.train();
-        _model.RecordActivity(true);
         int batches = train.BatchesPerEpoch, b = 0;
         double sumLoss = 0, sumTask = 0;
         var sumRegs = new double[_loss.Regularizers.Count];
@@ -75,30 +77,19 @@ public sealed class Trainer : IDisposable
         long correct = 0, seen = 0;
         foreach (var batch in train.Epoch(epoch))
         {
-            using var scope = NewDisposeScope();
             using var xb = batch.Images;
             using var yb = batch.Labels;
-            var x = xb.to(_device);
-            var y = yb.to(_device);
-            _optimizer.zero_grad();
-            var output = _model.forward(x);
-            var parts = _loss.Compute(output, y, _model.Activity(), epoch, _options.Epochs);
-            parts.Total.backward();
-            double total = parts.Total.item<float>();
-            if (!double.IsFinite(total)) throw new TrainingDivergedException(epoch, b, total);
-            _optimizer.step();
-            sumLoss += total;
-            sumTask += parts.Task.item<float>();
-            for (int i = 0; i < parts.Terms.Count; i++)
+            var r = TrainStep(xb, yb, epoch, b);
+            sumLoss += r.Loss;
+            sumTask += r.TaskLoss;
+            for (int i = 0; i < r.Regularizers.Count; i++)
             {
-                sumRegs[i] += parts.Terms[i].Value.item<float>();
-                lambdas[i] = parts.Terms[i].Weight;
+                sumRegs[i] += r.Regularizers[i].Value;
+                lambdas[i] = r.Regularizers[i].Lambda;
             }
-            using (no_grad())
-                correct += output.mean([0]).argmax(1).eq(y).sum().item<long>();
-            seen += y.shape[0];
+            correct += r.Correct;
+            seen += r.Samples;
             b++;
-            if (b % TrimEvery == 0) Native.TorchNative.ReleaseFreeMemory();
             progress?.OnBatch(epoch, _options.Epochs, b - 1, batches, sumLoss / b, (double)correct / seen);
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -110,6 +101,53 @@ public sealed class Trainer : IDisposable
             (double)correct / Math.Max(1, seen), testLoss, testAcc, probe.Snapshot(), trainSeconds, clock.Elapsed.TotalSeconds);
         progress?.OnEpoch(metrics, _options.Epochs);
         return metrics;
+    }
+
+    /// <summary>
+    /// One optimization step on one batch, as <see cref="RunEpoch"/> does it for each batch: forward,
+    /// <c>L = L_task + Σ λ_i(epoch)·R_i</c>, backward, optimizer step. Every tensor the step makes is disposed before it
+    /// returns (the batch itself belongs to the caller). Puts the model in training mode if it is not, and has the neurons
+    /// record their activity only when the loss has a regularizer (which reads it); the learning rate
+    /// is the optimizer's current one (<see cref="RunEpoch"/> sets it per epoch). After the step it finalizes the native
+    /// handles TorchSharp left to the garbage collector, and every few dozen steps it returns freed heap memory to the OS
+    /// (<see cref="Native.TorchNative.ReleaseFreeMemory"/>).
+    /// </summary>
+    /// <param name="images">Input batch <c>[B, C, H, W]</c> (moved to the trainer's device).</param>
+    /// <param name="labels">Targets <c>[B]</c>.</param>
+    /// <param name="epoch">0-based epoch, for the λ schedules.</param>
+    /// <param name="batch">0-based batch within the epoch (only named in the exception when the loss diverges).</param>
+    /// <exception cref="TrainingDivergedException">When the loss is not finite (the optimizer step is skipped).</exception>
+    public TrainStepResult TrainStep(Tensor images, Tensor labels, int epoch = 0, int batch = 0)
+    {
+        if (!_model.training) _model.train();
+        _model.RecordActivity(_loss.Regularizers.Count > 0);
+        var regs = new RegularizerValue[_loss.Regularizers.Count];
+        double total, task;
+        long correct;
+        using (NewDisposeScope())
+        {
+            var x = images.to(_device);
+            var y = labels.to(_device);
+            _optimizer.zero_grad();
+            var output = _model.forward(x);
+            var parts = _loss.Compute(output, y, _model.Activity(), epoch, _options.Epochs);
+            parts.Total.backward();
+            total = parts.Total.item<float>();
+            if (!double.IsFinite(total)) throw new TrainingDivergedException(epoch, batch, total);
+            _optimizer.step();
+            task = parts.Task.item<float>();
+            for (int i = 0; i < parts.Terms.Count; i++)
+                regs[i] = new RegularizerValue(parts.Terms[i].Name, parts.Terms[i].Weight, parts.Terms[i].Value.item<float>());
+            using (no_grad())
+                correct = output.mean([0]).argmax(1).eq(y).sum().item<long>();
+        }
+        // TorchSharp leaves some native objects (e.g. the Scalars its optimizers make for lr, momentum, weight decay) to
+        // finalizers; freed at random later times they pin holes in the heap, which then grows step after step.
+        // Finalizing this step's ones now (a gen-0 collection, about a millisecond) keeps the heap compact.
+        GC.Collect(0);
+        GC.WaitForPendingFinalizers();
+        if (++_steps % TrimEvery == 0) Native.TorchNative.ReleaseFreeMemory();
+        return new TrainStepResult(total, task, regs, correct, checked((int)labels.shape[0]));
     }
 
     /// <summary>Mean task loss and accuracy on <paramref name="data"/> in eval mode; fills <paramref name="probe"/> when given.</summary>

@@ -48,6 +48,9 @@ public class MemoryTests
 
     void Train(SurrogateMode mode, bool fused)
     {
+        // The per-thread counters include whatever earlier tests on this xunit thread left alive (models built outside a
+        // scope, say); start from a clean slate so that only this test's tensors are counted.
+        DisposeScopeManager.Statistics.Reset();
         torch.manual_seed(7);
         var model = new SpikingCnn(new ModelOptions(TimeSteps: 2, Width: 0.25,
             Neuron: new NeuronOptions(Surrogate: new TanhSurrogate() with { Mode = mode }, Fused: fused)));

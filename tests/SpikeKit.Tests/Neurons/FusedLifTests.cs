@@ -44,6 +44,132 @@ public class FusedLifTests
         Assert.Contains(a.S, v => v == 0);
     }
 
+    /// <summary>A surrogate the kernel does not know: its derivative is evaluated by ATen before the backward loop.</summary>
+    sealed record CustomSurrogate : Surrogate
+    {
+        public override Tensor Primitive(Tensor x) => x.mul(2.0).sigmoid_();
+        public override Tensor Derivative(Tensor x)
+        {
+            using var s = x.mul(2.0).sigmoid_();
+            return s.neg().add_(1.0).mul_(s).mul_(2.0);
+        }
+        public override double Derivative(double x)
+        {
+            double s = 1.0 / (1.0 + Math.Exp(-2.0 * x));
+            return 2.0 * s * (1 - s);
+        }
+    }
+
+    static (double[] S, double[] P, double[] G) RunLif(Tensor x0, Tensor gOut, Tensor? gPot, NeuronOptions options)
+    {
+        var x = x0.detach().requires_grad_(true);
+        var lif = new LifNeuron(options) { RecordActivity = gPot is not null };
+        var s = lif.forward(x);
+        var loss = s.mul(gOut).sum();
+        if (gPot is not null) loss = loss.add(lif.Activity!.Value.Potential.mul(gPot).sum());
+        loss.backward();
+        double[] p = gPot is null ? [] : TestUtil.Values(lif.Activity!.Value.Potential);
+        return (TestUtil.Values(s), p, TestUtil.Values(x.grad!));
+    }
+
+    [Fact]
+    public void UserDefinedSurrogateFusedEqualsOpByOp()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var x0 = rand(6, 2, 29).mul_(3).sub_(1);
+        var gOut = randn(6, 2, 29);
+        var gPot = randn(6, 2, 29);
+        foreach (var reset in new[] { ResetMode.Hard, ResetMode.Soft })
+        {
+            var o = new NeuronOptions(Reset: reset, Surrogate: new CustomSurrogate());
+            var fused = RunLif(x0, gOut, gPot, o);
+            var opByOp = RunLif(x0, gOut, gPot, o with { Fused = false });
+            var recompute = RunLif(x0, gOut, gPot, o with { Recompute = true });
+            Assert.Equal(opByOp.S, fused.S);
+            TestUtil.Close(opByOp.G, fused.G, 1e-5, $"{reset} input gradient");
+            Assert.Equal(fused.G, recompute.G);
+        }
+    }
+
+    public static IEnumerable<object[]> RecomputeCases() =>
+        from reset in new[] { ResetMode.Hard, ResetMode.Soft }
+        from detach in new[] { false, true }
+        from surrogate in Surrogate.Names
+        from potentials in new[] { false, true }
+        select new object[] { reset, detach, surrogate, potentials };
+
+    /// <summary>Recomputing the potentials in backward gives bit-identical spikes, potentials and gradients.</summary>
+    [Theory]
+    [MemberData(nameof(RecomputeCases))]
+    public void RecomputeGivesIdenticalGradients(ResetMode reset, bool detach, string surrogate, bool potentials)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var x0 = rand(8, 3, 37).mul_(3).sub_(1);
+        var gOut = randn(8, 3, 37);
+        var gPot = potentials ? randn(8, 3, 37) : null;
+        var o = new NeuronOptions(Reset: reset, DetachReset: detach, Surrogate: Surrogate.FromName(surrogate));
+        var a = RunLif(x0, gOut, gPot, o);
+        var b = RunLif(x0, gOut, gPot, o with { Recompute = true });
+        Assert.Equal(a.S, b.S);
+        Assert.Equal(a.P, b.P);
+        Assert.Equal(a.G, b.G);
+        var reference = RunLif(x0, gOut, gPot, o with { Fused = false });
+        TestUtil.Close(reference.G, b.G, 1e-5, "recompute vs op-by-op");
+    }
+
+    /// <summary>Long T (beyond the stack buffer of the recompute path) and an input expanded over T.</summary>
+    [Fact]
+    public void RecomputeHandlesLongSequencesAndExpandedInput()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        var x0 = rand(300, 2, 13).mul_(0.6);
+        var gOut = randn(300, 2, 13);
+        var a = RunLif(x0, gOut, null, new NeuronOptions());
+        var b = RunLif(x0, gOut, null, new NeuronOptions(Recompute: true));
+        Assert.Equal(a.S, b.S);
+        Assert.Equal(a.G, b.G);
+
+        // Stride 0 over T: the saved input is the [B, ...] base; gradients as for the materialized input.
+        var stem = rand(2, 13).mul_(0.8).requires_grad_(true);
+        var g = randn(5, 2, 13);
+        var grads = new List<double[]>();
+        foreach (var (expanded, recompute) in new[] { (true, true), (true, false), (false, false) })
+        {
+            stem.grad?.zero_();
+            var input = stem.unsqueeze(0).expand(5, 2, 13);
+            var lif = new LifNeuron(new NeuronOptions(Recompute: recompute)) { RecordActivity = false };
+            var s = lif.forward(expanded ? input : input.contiguous());
+            s.mul(g).sum().backward();
+            grads.Add(TestUtil.Values(stem.grad!));
+        }
+        Assert.Equal(grads[2], grads[0]);
+        Assert.Equal(grads[2], grads[1]);
+    }
+
+    /// <summary>With activity recording off the node has no potentials output, and the gradient is unchanged.</summary>
+    [Fact]
+    public void WithoutActivityNoPotentialsAndSameGradient()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var x0 = rand(4, 3, 21).mul_(2);
+        var gOut = randn(4, 3, 21);
+        var x = x0.detach().requires_grad_(true);
+        var lif = new LifNeuron { RecordActivity = false };
+        var s = lif.forward(x);
+        Assert.Null(lif.Activity);
+        s.mul(gOut).sum().backward();
+        var withActivity = RunLif(x0, gOut, zeros(4, 3, 21), new NeuronOptions());
+        Assert.Equal(withActivity.G, TestUtil.Values(x.grad!));
+    }
+
     [Fact]
     public void ExpandedInputIsReadInPlaceWithTheSameResult()
     {
