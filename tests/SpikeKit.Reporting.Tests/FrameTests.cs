@@ -151,6 +151,16 @@ public class FrameTests : IDisposable
     }
 
     [Fact]
+    public void VariantsFollowTheOrderOfTheSweepTable()
+    {
+        ResultFolder.WriteRun(Path.Combine(_dir, "z-first", "seed0"), "rmp", 0, [0.5], 0.1);
+        ResultFolder.WriteRun(Path.Combine(_dir, "a-second", "seed0"), "rmp", 0, [0.5], 0.1);
+        ResultFolder.WriteRun(Path.Combine(_dir, "m-unlisted", "seed0"), "rmp", 0, [0.5], 0.1);
+        File.WriteAllText(Path.Combine(_dir, "sweep.csv"), "arm,seeds\nz-first,1\na-second,1\n");
+        Assert.Equal(["z-first", "a-second", "m-unlisted"], ResultSet.Load(_dir).Variants);
+    }
+
+    [Fact]
     public void NaturalOrderPutsNumbersInOrder()
     {
         var xs = new[] { "rmp-lambda=10", "rmp-lambda=0.5", "rmp-lambda=2", "baseline" }.OrderBy(x => x, NaturalComparer.Instance).ToArray();

@@ -30,7 +30,20 @@ public sealed class ResultSet
     {
         Root = root;
         Runs = runs;
-        Variants = runs.Select(r => r.Variant).Distinct().OrderBy(v => v == "baseline" ? 0 : 1).ThenBy(v => v, NaturalComparer.Instance).ToList();
+        Variants = runs.Select(r => r.Variant).Distinct().ToList();
+    }
+
+    /// <summary>
+    /// The order of variants: the row order of the folder's <c>ablation.csv</c> or <c>sweep.csv</c> when it has one (the
+    /// order they were run in), then baseline first and natural order for the rest.
+    /// </summary>
+    static List<string> Order(IEnumerable<string> variants, string root)
+    {
+        var table = new[] { "ablation.csv", "sweep.csv" }.Select(f => Path.Combine(root, f)).FirstOrDefault(File.Exists);
+        var listed = table is null ? [] : File.ReadLines(table).Skip(1).Where(l => l.Length > 0).Select(l => Reporting.Csv.Split(l)[0]).ToList();
+        return variants.Distinct()
+            .OrderBy(v => listed.IndexOf(v) is var i && i >= 0 ? i : int.MaxValue)
+            .ThenBy(v => v == "baseline" ? 0 : 1).ThenBy(v => v, NaturalComparer.Instance).ToList();
     }
 
     /// <summary>The folder the runs were loaded from.</summary>
@@ -39,7 +52,7 @@ public sealed class ResultSet
     /// <summary>The runs, ordered by variant (baseline first) and seed.</summary>
     public IReadOnlyList<RunResult> Runs { get; }
 
-    /// <summary>The variants (arms), baseline first, then in natural order.</summary>
+    /// <summary>The variants (arms): in the order of the folder's ablation.csv or sweep.csv, else baseline first, then in natural order.</summary>
     public IReadOnlyList<string> Variants { get; }
 
     /// <summary>True when the set holds exactly one run.</summary>
@@ -56,7 +69,7 @@ public sealed class ResultSet
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such folder");
         var root = Path.GetFullPath(directory);
-        if (IsRunFolder(root)) return new ResultSet(root, [RunResult.Load(root)]);
+        if (IsRunFolder(root)) return FromRuns([RunResult.Load(root)], root);
         var runs = Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories)
             .Where(IsRunFolder)
             .Select(d =>
@@ -77,7 +90,7 @@ public sealed class ResultSet
     public static ResultSet FromRuns(IEnumerable<RunResult> runs, string root = "")
     {
         var list = runs.ToList();
-        var order = list.Select(r => r.Variant).Distinct().OrderBy(v => v == "baseline" ? 0 : 1).ThenBy(v => v, NaturalComparer.Instance).ToList();
+        var order = Order(list.Select(r => r.Variant), root);
         return new ResultSet(root, list.OrderBy(r => order.IndexOf(r.Variant)).ThenBy(r => r.Seed).ToList());
     }
 
