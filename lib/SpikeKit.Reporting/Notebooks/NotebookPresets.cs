@@ -41,22 +41,22 @@ public static class NotebookPresets
 
     /// <summary>
     /// 02-rmp-loss-ablation (and 04-fsharp-interop): baseline, RMP-Loss (λ = 0.5), TET and TET + RMP-Loss.
-    /// quick: the small CNN at width 0.5, T = 4, 2 epochs on 2000 training and 1000 test images of Fashion-MNIST.
+    /// quick: the small CNN at width 0.5, T = 4, 2 epochs on 1500 training and 1000 test images of Fashion-MNIST.
     /// full: ResNet-19 on CIFAR-10, T = 4, 200 epochs, crop and flip, three seeds (a GPU job).
     /// </summary>
     public static RunConfig Ablation(string preset) => Check(preset) == "quick"
-        ? new RunConfig { Dataset = "fashion-mnist", Model = "cnn", Width = 0.5, TimeSteps = 4, Epochs = 2, BatchSize = 64, Lr = 0.1, TrainLimit = 2000, TestLimit = 1000, RmpLambda = 0.5 }
+        ? new RunConfig { Dataset = "fashion-mnist", Model = "cnn", Width = 0.5, TimeSteps = 4, Epochs = 2, BatchSize = 64, Lr = 0.1, TrainLimit = 1500, TestLimit = 1000, RmpLambda = 0.5 }
         : new RunConfig { Dataset = "cifar10", Model = "resnet19", TimeSteps = 4, Epochs = 200, BatchSize = 128, Lr = 0.1, CropPadding = 4, Flip = true, RmpLambda = 0.5, Device = "auto" };
 
     /// <summary>Seeds of the ablation: quick one, full three.</summary>
     public static long[] Seeds(string preset) => Check(preset) == "quick" ? [0] : [0, 1, 2];
 
     /// <summary>
-    /// 03-rmp-design-choices: the base RMP-Loss run that the design arms vary. quick: width 0.5, T = 4, 2 epochs on 800
-    /// training and 400 test images (nine arms in about 4 minutes on 2 busy cores); full: ResNet-19 on CIFAR-10, 100 epochs.
+    /// 03-rmp-design-choices: the base RMP-Loss run that the design arms vary. quick: width 0.5, T = 4, 2 epochs on 640
+    /// training and 320 test images (nine arms in under 4 minutes on 2 busy cores); full: ResNet-19 on CIFAR-10, 100 epochs.
     /// </summary>
     public static RunConfig DesignChoices(string preset) => Check(preset) == "quick"
-        ? new RunConfig { Dataset = "fashion-mnist", Model = "cnn", Width = 0.5, TimeSteps = 4, Epochs = 2, BatchSize = 64, Lr = 0.1, TrainLimit = 800, TestLimit = 400, Variant = "rmp", RmpLambda = 0.5 }
+        ? new RunConfig { Dataset = "fashion-mnist", Model = "cnn", Width = 0.5, TimeSteps = 4, Epochs = 2, BatchSize = 64, Lr = 0.1, TrainLimit = 640, TestLimit = 320, Variant = "rmp", RmpLambda = 0.5 }
         : new RunConfig { Dataset = "cifar10", Model = "resnet19", TimeSteps = 4, Epochs = 100, BatchSize = 128, Lr = 0.1, CropPadding = 4, Flip = true, Variant = "rmp", RmpLambda = 0.5, Device = "auto" };
 
     /// <summary>

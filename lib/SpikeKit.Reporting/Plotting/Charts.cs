@@ -32,7 +32,9 @@ public static class Charts
             traces.Add(CurveTrace(results.Curve(v, "test_acc"), v, ColorOf(results, v), 100, "solid", v));
             if (includeTrain) traces.Add(CurveTrace(results.Curve(v, "train_acc"), v + " (train)", ColorOf(results, v), 100, "dot", v));
         }
-        return Build(traces, Layout("Test accuracy per epoch", "epoch", "test accuracy (%)"));
+        var layout = Layout(includeTrain ? "Accuracy per epoch (train dotted)" : "Test accuracy per epoch", "epoch", includeTrain ? "accuracy (%)" : "test accuracy (%)");
+        layout["xaxis"] = EpochAxis(results);
+        return Build(traces, layout);
     }
 
     /// <summary>Training loss (solid) and test loss (dashed) per epoch, one colour per variant.</summary>
@@ -45,7 +47,9 @@ public static class Charts
             traces.Add(CurveTrace(results.Curve(v, "train_loss"), v + " train", ColorOf(results, v), 1, "solid", v));
             traces.Add(CurveTrace(results.Curve(v, "test_loss"), v + " test", ColorOf(results, v), 1, "dash", v));
         }
-        return Build(traces, Layout("Loss per epoch (train: total loss incl. regularizers; test: task loss)", "epoch", "loss"));
+        var layout = Layout("Loss per epoch (train: total loss incl. regularizers; test: task loss)", "epoch", "loss");
+        layout["xaxis"] = EpochAxis(results);
+        return Build(traces, layout);
     }
 
     /// <summary>Quantization error <c>mean |clip(u,0,1) − o|</c> per layer, grouped bars per variant (each run's last epoch,
@@ -273,6 +277,13 @@ public static class Charts
     }
 
     static Trace NewTrace(string type) => new Trace2D(type);
+
+    /// <summary>An epoch axis with integer ticks (about ten at most).</summary>
+    static Dictionary<string, object> EpochAxis(ResultSet results)
+    {
+        int last = results.Runs.Select(r => r.LastEpoch).DefaultIfEmpty(1).Max();
+        return D(("title", D(("text", "epoch"))), ("tick0", 1), ("dtick", Math.Max(1, (int)Math.Ceiling(last / 10.0))));
+    }
 
     /// <summary>
     /// Sets a property, turning nested dictionaries into the Plotly.NET objects its typed API expects under that key
