@@ -84,6 +84,7 @@ static class Compare
             results.AddRange(RunGroup(s,
             [
                 new("cnn", "SpikeKit", Side.SpikeKit, "cnn", common),
+                new("cnn", "SpikeKit, op-by-op LIF", Side.SpikeKit, "cnn", [.. common, "--variant", "opbyop"]),
                 new("cnn", "PyTorch stem-once", Side.PyTorch, "cnn", [.. common, "--stem", "once"]),
                 new("cnn", "PyTorch naive", Side.PyTorch, "cnn", [.. common, "--stem", "naive"]),
             ], s.Warmup, s.Rounds));
@@ -329,6 +330,10 @@ static class Compare
 
         md.AppendLine("# Benchmarks: SpikeKit vs PyTorch on the CPU");
         md.AppendLine();
+        md.AppendLine("SpikeKit's training workloads timed against a PyTorch implementation of the same networks written the way");
+        md.AppendLine("SpikingJelly and snnTorch run on the CPU (op-by-op multi-step LIF with a custom autograd spike), on the same machine");
+        md.AppendLine("with the same thread count, steps of both sides interleaved. Details of each side and of the method are below the results.");
+        md.AppendLine();
         md.AppendLine("Reproduce (from the repository root; needs Debian's `python3-torch` for the PyTorch side and the Debian package");
         md.AppendLine("`dataset-fashion-mnist` for the epoch workload; the run's duration is listed below):");
         md.AppendLine();
@@ -341,6 +346,49 @@ static class Compare
         md.AppendLine("`--only lif,cnn,resnet20,epoch,soak`, `--epoch-samples N`, `--soak-steps N`, `--soak-python`, `--resnet-width X`,");
         md.AppendLine("`--out FILE` adjust it.");
         md.AppendLine();
+        // Summary
+        md.AppendLine("## Results (ratio = SpikeKit median / PyTorch median from the same run; below 1: SpikeKit faster)");
+        md.AppendLine();
+        md.AppendLine("| Workload | SpikeKit ms | PyTorch ms | SpikeKit / PyTorch | SpikeKit peak RSS MiB | PyTorch peak RSS MiB |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        void SummaryRow(string title, Result? sk, Result? py)
+        {
+            if (sk is null || py is null) return;
+            md.AppendLine($"| {title} | {F1(sk.Median)} | {F1(py.Median)} | **{F2(sk.Median / py.Median)}** | {F0(sk.PeakMiB)} | {F0(py.PeakMiB)} |");
+        }
+        foreach (int t in s.LifSteps)
+            SummaryRow($"(1) LIF fwd+bwd [{t}, 64, 65536], fused vs PyTorch op-by-op", Find($"lif T={t}", "SpikeKit fused"), Find($"lif T={t}", "PyTorch op-by-op"));
+        SummaryRow("(2) reference CNN training step vs PyTorch stem-once", Find("cnn", "SpikeKit"), Find("cnn", "PyTorch stem-once"));
+        SummaryRow("(2) reference CNN training step vs PyTorch naive", Find("cnn", "SpikeKit"), Find("cnn", "PyTorch naive"));
+        SummaryRow("(2) — the same with SpikeKit's op-by-op LIF (`Fused: false`) vs PyTorch stem-once", Find("cnn", "SpikeKit, op-by-op LIF"), Find("cnn", "PyTorch stem-once"));
+        foreach (int extra in s.ExtraThreads)
+            SummaryRow($"(2) reference CNN training step vs PyTorch stem-once, {extra} threads", Find($"cnn, {extra} threads", "SpikeKit"), Find($"cnn, {extra} threads", "PyTorch stem-once"));
+        string w = s.ResNetWidth.ToString(ci);
+        SummaryRow($"(3) ResNet-20 (width {w}) training step vs PyTorch stem-once", Find("resnet20", "SpikeKit"), Find("resnet20", "PyTorch stem-once"));
+        SummaryRow($"(3) ResNet-20 (width {w}) training step vs PyTorch naive", Find("resnet20", "SpikeKit"), Find("resnet20", "PyTorch naive"));
+        SummaryRow($"(4) Fashion-MNIST epoch ({s.EpochSamples} samples) vs PyTorch stem-once", Find("epoch", "SpikeKit"), Find("epoch", "PyTorch stem-once"));
+        md.AppendLine();
+        var facts = new List<string>();
+        foreach (int t in s.LifSteps)
+            if (Find($"lif T={t}", "SpikeKit fused") is { } fu && Find($"lif T={t}", "SpikeKit op-by-op") is { } ob)
+                facts.Add($"fused LIF vs SpikeKit's op-by-op LIF at T = {t}: **{F2(ob.Median / fu.Median)}× faster**" +
+                          (Find($"lif T={t}", "PyTorch op-by-op") is { } po
+                              ? $" (SpikeKit op-by-op / PyTorch op-by-op, the same algorithm on the two LibTorch versions: {F2(ob.Median / po.Median)})"
+                              : ""));
+        if (check is { } ch)
+            facts.Add($"fused vs op-by-op outputs at T = 8: {ch.SpikeMismatch} spikes differ, max |Δ grad| {ch.FusedVsOpByOpGrad.ToString("G3", ci)}; " +
+                      $"recompute vs saved potentials: max |Δ grad| {ch.RecomputeGrad.ToString("G3", ci)}");
+        if (Find("epoch", "SpikeKit") is { } ep)
+        {
+            double share = Stat.Quantile(ep.Steps.Select(x => x.GetProperty("data_ms").GetDouble()).ToList(), 0.5) / ep.Median;
+            facts.Add($"data loading share of a SpikeKit epoch: **{(100 * share).ToString("F1", ci)} %**");
+        }
+        if (soak.FirstOrDefault(x => x.R.Spec.Side == Side.SpikeKit) is { R: not null } sk)
+            facts.Add($"SpikeKit live tensors at step 100 / {s.SoakSteps}: **{sk.At100.GetProperty("live_tensors")} / {sk.AtEnd.GetProperty("live_tensors")}**, " +
+                      $"peak RSS {F0(sk.At100.GetProperty("peak_rss_mib").GetDouble())} / {F0(sk.AtEnd.GetProperty("peak_rss_mib").GetDouble())} MiB");
+        foreach (var f in facts) md.AppendLine($"- {f}");
+        if (facts.Count > 0) md.AppendLine();
+
         md.AppendLine("## How it measures");
         md.AppendLine();
         md.AppendLine("Every variant of a workload runs in its own worker process (SpikeKit: `tests/SpikeKit.Benchmarks worker ...`;");
@@ -364,7 +412,8 @@ static class Compare
         md.AppendLine($"- Load average (1, 5, 15 min) at start: {string.Join(' ', loadStart.Split(' ').Take(3))}; at end: {string.Join(' ', loadEnd.Split(' ').Take(3))}");
         md.AppendLine($"- SpikeKit: .NET {Str(anySk, "dotnet")}, TorchSharp-cpu {Str(anySk, "torchsharp")}, LibTorch {Str(anySk, "libtorch")}");
         md.AppendLine($"- PyTorch: {Str(anyPy, "torch")} (Debian `python3-torch`), Python {Str(anyPy, "python")}");
-        md.AppendLine($"- Run: {started:yyyy-MM-dd HH:mm} UTC, {(DateTime.UtcNow - started).TotalMinutes:F0} minutes, `compare {commandLine.Replace("compare", "").Trim()}`".Replace(" ``", " `compare`"));
+        string options = commandLine.StartsWith("compare", StringComparison.Ordinal) ? commandLine["compare".Length..].Trim() : commandLine.Trim();
+        md.AppendLine($"- Run: {started:yyyy-MM-dd HH:mm} UTC, {(DateTime.UtcNow - started).TotalMinutes:F0} minutes, `{("compare " + options).Trim()}`");
         md.AppendLine();
         md.AppendLine("## What each side does");
         md.AppendLine();
@@ -373,7 +422,9 @@ static class Compare
         md.AppendLine("  `Trainer.TrainStep` (the step `Trainer.RunEpoch` runs per batch: forward, CE on the mean output + λ·RMP-Loss,");
         md.AppendLine("  backward, SGD, loss/accuracy read-out, `malloc_trim` every 20 steps). The stem (first conv + BN) runs once on");
         md.AppendLine("  `[B, ...]` and is expanded over T (`SpikingNetwork`); the first LIF reads the expanded input in place.");
-        md.AppendLine("- **SpikeKit op-by-op**: `NeuronOptions(Fused: false)`, the reference path (one ATen op at a time, Detach-mode surrogate).");
+        md.AppendLine("- **SpikeKit op-by-op** / **op-by-op LIF**: `NeuronOptions(Fused: false)`, the reference path (one ATen op at a time,");
+        md.AppendLine("  Detach-mode surrogate); in the training step everything else is unchanged (RMP-Loss still fused). It separates the");
+        md.AppendLine("  effect of the fused kernels from that of the newer LibTorch under TorchSharp (2.10 vs PyTorch 1.13 here).");
         md.AppendLine("- **SpikeKit fused, recompute**: `NeuronOptions(Recompute: true)`: backward recomputes the potentials from the input");
         md.AppendLine("  instead of keeping them from forward.");
         md.AppendLine("- **PyTorch** (what SpikingJelly's multi-step `torch` backend and snnTorch do on CPU): LIF as an op-by-op loop over T");
@@ -388,45 +439,6 @@ static class Compare
         md.AppendLine("  batch 64, T = 4. Random inputs are fixed per worker (same shapes, different values: timing does not depend on them");
         md.AppendLine("  beyond the firing rates, which are of the same order on both sides).");
         md.AppendLine();
-
-        // Summary
-        md.AppendLine("## Summary (ratio = SpikeKit median / PyTorch median, same run)");
-        md.AppendLine();
-        md.AppendLine("| Workload | SpikeKit ms | PyTorch ms | SpikeKit / PyTorch | SpikeKit peak RSS MiB | PyTorch peak RSS MiB |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|");
-        void SummaryRow(string title, Result? sk, Result? py)
-        {
-            if (sk is null || py is null) return;
-            md.AppendLine($"| {title} | {F1(sk.Median)} | {F1(py.Median)} | **{F2(sk.Median / py.Median)}** | {F0(sk.PeakMiB)} | {F0(py.PeakMiB)} |");
-        }
-        foreach (int t in s.LifSteps)
-            SummaryRow($"(1) LIF fwd+bwd [{t}, 64, 65536], fused vs PyTorch op-by-op", Find($"lif T={t}", "SpikeKit fused"), Find($"lif T={t}", "PyTorch op-by-op"));
-        SummaryRow("(2) reference CNN training step vs PyTorch stem-once", Find("cnn", "SpikeKit"), Find("cnn", "PyTorch stem-once"));
-        SummaryRow("(2) reference CNN training step vs PyTorch naive", Find("cnn", "SpikeKit"), Find("cnn", "PyTorch naive"));
-        foreach (int extra in s.ExtraThreads)
-            SummaryRow($"(2) reference CNN training step vs PyTorch stem-once, {extra} threads", Find($"cnn, {extra} threads", "SpikeKit"), Find($"cnn, {extra} threads", "PyTorch stem-once"));
-        string w = s.ResNetWidth.ToString(ci);
-        SummaryRow($"(3) ResNet-20 (width {w}) training step vs PyTorch stem-once", Find("resnet20", "SpikeKit"), Find("resnet20", "PyTorch stem-once"));
-        SummaryRow($"(3) ResNet-20 (width {w}) training step vs PyTorch naive", Find("resnet20", "SpikeKit"), Find("resnet20", "PyTorch naive"));
-        SummaryRow($"(4) Fashion-MNIST epoch ({s.EpochSamples} samples) vs PyTorch stem-once", Find("epoch", "SpikeKit"), Find("epoch", "PyTorch stem-once"));
-        md.AppendLine();
-        var facts = new List<string>();
-        foreach (int t in s.LifSteps)
-            if (Find($"lif T={t}", "SpikeKit fused") is { } fu && Find($"lif T={t}", "SpikeKit op-by-op") is { } ob)
-                facts.Add($"fused LIF vs SpikeKit's op-by-op LIF at T = {t}: **{F2(ob.Median / fu.Median)}× faster**");
-        if (check is { } ch)
-            facts.Add($"fused vs op-by-op outputs at T = 8: {ch.SpikeMismatch} spikes differ, max |Δ grad| {ch.FusedVsOpByOpGrad.ToString("G3", ci)}; " +
-                      $"recompute vs saved potentials: max |Δ grad| {ch.RecomputeGrad.ToString("G3", ci)}");
-        if (Find("epoch", "SpikeKit") is { } ep)
-        {
-            double share = Stat.Quantile(ep.Steps.Select(x => x.GetProperty("data_ms").GetDouble()).ToList(), 0.5) / ep.Median;
-            facts.Add($"data loading share of a SpikeKit epoch: **{(100 * share).ToString("F1", ci)} %**");
-        }
-        if (soak.FirstOrDefault(x => x.R.Spec.Side == Side.SpikeKit) is { R: not null } sk)
-            facts.Add($"SpikeKit live tensors at step 100 / {s.SoakSteps}: **{sk.At100.GetProperty("live_tensors")} / {sk.AtEnd.GetProperty("live_tensors")}**, " +
-                      $"peak RSS {F0(sk.At100.GetProperty("peak_rss_mib").GetDouble())} / {F0(sk.AtEnd.GetProperty("peak_rss_mib").GetDouble())} MiB");
-        foreach (var f in facts) md.AppendLine($"- {f}");
-        if (facts.Count > 0) md.AppendLine();
 
         // Details per workload
         foreach (var group in results.GroupBy(r => r.Spec.Group))

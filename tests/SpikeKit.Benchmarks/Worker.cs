@@ -130,7 +130,13 @@ static class Worker
 
     static (SpikingNetwork Model, long[] InputShape) Build(string kind, Options a)
     {
-        var neuron = new NeuronOptions(Recompute: a.Str("variant", "fused") == "recompute");
+        var neuron = a.Str("variant", "fused") switch
+        {
+            "fused" => new NeuronOptions(),
+            "recompute" => new NeuronOptions(Recompute: true),
+            "opbyop" => new NeuronOptions(Fused: false),
+            var v => throw new ArgumentException($"{kind}: unknown variant '{v}' (known: fused, recompute, opbyop)"),
+        };
         if (kind == "cnn")
             return (new SpikingCnn(new ModelOptions(TimeSteps: a.Int("t", 4), Neuron: neuron, Norm: NormKind.BN)), [a.Int("batch", 64), 1, 28, 28]);
         return (SpikingResNet.ResNet20(new ModelOptions(TimeSteps: a.Int("t", 4), Neuron: neuron, Norm: NormKind.BN, InputChannels: 3, InputSize: 32,
