@@ -14,6 +14,8 @@ static class Commands
         Usage:
           spikekit train  [options]     one training run into --out
           spikekit ablate [options]     the same run once per loss variant and seed, then a table
+          spikekit sweep  SPEC [options]  every run of a sweep spec (JSON file or preset), resumable, parallel or
+                                        emitted to Slurm, then paper tables (spikekit sweep --help)
           spikekit sweep  --vary NAME=V1,V2,... [options]
                                         one run per value of one option (and seed), then a table
           spikekit report DIR [--out DIR] [--offline BOOL]
@@ -159,6 +161,12 @@ static class Commands
 
     static int SweepVerb(string[] args)
     {
+        if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal)) return SweepCommand.Run(args);
+        if (args.Length > 0 && args[0] is "--help" or "-h")
+        {
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, SweepCommand.Help, string.Join(", ", SweepSpec.PresetNames)));
+            Console.WriteLine();
+        }
         var parsed = Parse(args, Presets.Quick with { Variant = "rmp" }, SweepExtra);
         if (parsed.Help)
         {

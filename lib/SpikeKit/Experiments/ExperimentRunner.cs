@@ -12,13 +12,17 @@ namespace SpikeKit.Experiments;
 /// Runs one <see cref="RunConfig"/> end to end: loads data, seeds, builds model and loss, trains, and writes
 /// <c>metrics.csv</c>, <c>layers.csv</c>, <c>histograms.csv</c>, <c>timing.csv</c> and, last, <c>summary.json</c>
 /// into the run folder. A failing run (bad data, NaN loss) keeps its finished epochs and writes a summary with
-/// <c>status = failed</c> and the one-line error before the exception propagates.
+/// <c>status = failed</c> and the one-line error before the exception propagates. With checkpoints on, a
+/// <see cref="Checkpoint"/> is written after every epoch and a run that finds one (of the same config) continues after its
+/// last epoch, producing exactly the files an uninterrupted run produces; the checkpoint is deleted once <c>summary.json</c>
+/// is in place.
 /// </summary>
 public static class ExperimentRunner
 {
-    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>. <paramref name="data"/> reuses already loaded sets.</summary>
+    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>. <paramref name="data"/> reuses already loaded sets;
+    /// <paramref name="checkpoints"/> writes a checkpoint after every epoch and resumes from one left by a killed attempt.</summary>
     public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null,
-        (ImageDataset Train, ImageDataset Test)? data = null)
+        (ImageDataset Train, ImageDataset Test)? data = null, bool checkpoints = false)
     {
         config.Validate();
         Native.TorchNative.EnsureLoaded();
@@ -32,6 +36,9 @@ public static class ExperimentRunner
         if (File.Exists(summaryPath)) File.Delete(summaryPath);
 
         var history = new List<EpochMetrics>();
+        var checkpointPath = Path.Combine(outDir, Checkpoint.FileName);
+        var key = config.ContentHash();
+        double priorSeconds = 0;
         RunSummary Summary(string status, string? error)
         {
             var last = history.LastOrDefault();
@@ -39,7 +46,7 @@ public static class ExperimentRunner
             return new RunSummary(status, error, config, env, history.Count,
                 last?.TestAccuracy ?? double.NaN, best?.TestAccuracy ?? double.NaN, best?.Epoch ?? 0,
                 last?.MeanQuantizationError ?? double.NaN, last?.MeanFiringRate ?? double.NaN,
-                Math.Round(clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"));
+                Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"));
         }
 
         bool ownData = data is null;
@@ -54,11 +61,13 @@ public static class ExperimentRunner
             var trainLoader = new BatchLoader(train, options.BatchSize, shuffle: true, new Augmentation(options.CropPadding, options.HorizontalFlip), config.Seed);
             var testLoader = new BatchLoader(test, Math.Max(options.BatchSize, 256), shuffle: false, Augmentation.None, config.Seed);
             using var trainer = new Trainer(model, config.ToLoss(), options, device);
-            using var writer = new RunWriter(outDir);
-            foreach (var m in trainer.Fit(trainLoader, testLoader, progress))
+            if (checkpoints && File.Exists(checkpointPath)) Resume(checkpointPath, key, model, trainer, history, ref priorSeconds);
+            using var writer = new RunWriter(outDir, history);
+            foreach (var m in trainer.Fit(trainLoader, testLoader, progress, startEpoch: history.Count))
             {
                 history.Add(m);
                 writer.Append(m);
+                if (checkpoints) Checkpoint.Save(checkpointPath, model, trainer.Optimizer, key, history, priorSeconds + clock.Elapsed.TotalSeconds);
             }
         }
         catch (Exception e)
@@ -72,7 +81,37 @@ public static class ExperimentRunner
         }
         var summary = Summary("completed", null);
         summary.Save(summaryPath);
+        if (checkpoints) File.Delete(checkpointPath);
         return summary;
+    }
+
+    /// <summary>Restores a checkpoint of this config. One of another config, or one whose header is unreadable, is reported and
+    /// ignored (the run starts over); one that breaks off inside the tensors stops the run with an error naming the file.</summary>
+    static void Resume(string path, string key, SpikingNetwork model, Trainer trainer, List<EpochMetrics> history, ref double priorSeconds)
+    {
+        CheckpointState header;
+        try { header = Checkpoint.ReadState(path); }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"{e.Message}; starting from epoch 1");
+            return;
+        }
+        if (header.Key != key)
+        {
+            Console.Error.WriteLine($"{path}: checkpoint of another config, starting from epoch 1");
+            return;
+        }
+        try
+        {
+            var state = Checkpoint.Load(path, model, trainer.Optimizer);
+            history.AddRange(state.History);
+            priorSeconds = state.WallSeconds;
+            Console.Error.WriteLine($"{path}: resuming after epoch {state.EpochsDone}");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{e.Message}; delete it to start the run over");
+        }
     }
 
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (CUDA when available) to a device.</summary>

@@ -127,6 +127,21 @@ public sealed record RunConfig
     /// <summary>The loss of <see cref="Variant"/>.</summary>
     public CompositeLoss ToLoss() => LossVariant.Build(this);
 
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the config as canonical JSON (keys sorted) without <see cref="Threads"/> and
+    /// <see cref="Device"/>, which change how fast a run goes, not what it computes. Equal configs give equal hashes on
+    /// any machine; run ids and checkpoints use it.
+    /// </summary>
+    public string ContentHash()
+    {
+        var node = System.Text.Json.JsonSerializer.SerializeToNode(this, Reporting.RunSummary.Json)!.AsObject();
+        node.Remove("threads");
+        node.Remove("device");
+        var canonical = new System.Text.Json.Nodes.JsonObject(node.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical.ToJsonString())));
+    }
+
     /// <summary>A short label: variant plus the RMP settings that differ from the defaults.</summary>
     [JsonIgnore]
     public string Label => Variant.Contains("rmp", StringComparison.Ordinal) ? $"{Variant} (λ={RmpLambda:G3})" : Variant;

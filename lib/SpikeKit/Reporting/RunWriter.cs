@@ -16,8 +16,9 @@ public sealed class RunWriter : IDisposable
     /// <summary>The run folder.</summary>
     public string Directory { get; }
 
-    /// <summary>Creates <paramref name="directory"/> and the three CSV files (replacing old ones).</summary>
-    public RunWriter(string directory)
+    /// <summary>Creates <paramref name="directory"/> and the CSV files (replacing old ones), then writes the epochs of
+    /// <paramref name="replay"/> (a resumed run's finished epochs, from its checkpoint) as if they had just ended.</summary>
+    public RunWriter(string directory, IEnumerable<EpochMetrics>? replay = null)
     {
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
@@ -28,6 +29,7 @@ public sealed class RunWriter : IDisposable
         _timing.WriteLine("epoch,train_seconds,eval_seconds");
         _layers.WriteLine("epoch,layer_index,layer,firing_rate,quantization_error,quantization_error_sq,near_spike_share,mean_potential,count,underflow,overflow");
         _hist.WriteLine("epoch,layer_index,layer,bin,left,right,count");
+        foreach (var m in replay ?? []) Append(m);
     }
 
     /// <summary>Appends one epoch.</summary>

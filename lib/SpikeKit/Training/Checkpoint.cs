@@ -1,0 +1,97 @@
+using System.Text.Json;
+using SpikeKit.Reporting;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Training;
+
+/// <summary>What a checkpoint holds besides the model and optimizer tensors.</summary>
+/// <param name="Key">Identifies the run the checkpoint belongs to (a hash of its config); a checkpoint with another key is ignored.</param>
+/// <param name="History">Metrics of the finished epochs (the checkpoint was taken after the last of them).</param>
+/// <param name="WallSeconds">Wall time spent on the run so far, over all attempts.</param>
+/// <param name="RngState">The torch generator state (base64), restored so that anything drawing random numbers continues as if never stopped.</param>
+public sealed record CheckpointState(string Key, IReadOnlyList<EpochMetrics> History, double WallSeconds, string RngState)
+{
+    /// <summary>Epochs finished.</summary>
+    public int EpochsDone => History.Count;
+}
+
+/// <summary>
+/// Per-epoch training checkpoint: model parameters and buffers (BN running statistics), optimizer state (momentum or Adam
+/// moments), the torch RNG state and the finished epochs' metrics, in one file written atomically (temp file, then rename).
+/// Data order and augmentation are pure functions of (seed, epoch) in <see cref="Data.BatchLoader"/>, so the epoch count is
+/// the whole data-order state. Restoring it and training on gives exactly the metrics an uninterrupted run gives (same
+/// thread count).
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>File name of a run's checkpoint inside its folder.</summary>
+    public const string FileName = "checkpoint.bin";
+    const string Magic = "SPIKEKIT-CHECKPOINT-1";
+    const string End = "END";
+
+    /// <summary>Writes the checkpoint to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, nn.Module model, optim.Optimizer optimizer, string key, IReadOnlyList<EpochMetrics> history, double wallSeconds)
+    {
+        using var rng = get_rng_state();
+        var state = new CheckpointState(key, history, wallSeconds, Convert.ToBase64String(rng.data<byte>().ToArray()));
+        var tmp = $"{path}.{Environment.ProcessId}.tmp";
+        using (var stream = File.Create(tmp))
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(Magic);
+            writer.Write(JsonSerializer.Serialize(state, RunSummary.Json));
+            model.save(writer);
+            Helper(optimizer).save_state_dict(writer);
+            writer.Write(End);
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads only the state part (no tensors) of a checkpoint.</summary>
+    /// <exception cref="InvalidDataException">Naming the file when it is not a SpikeKit checkpoint.</exception>
+    public static CheckpointState ReadState(string path)
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        return ReadHeader(reader, path);
+    }
+
+    /// <summary>Restores model, optimizer and RNG from <paramref name="path"/> and returns the state.</summary>
+    /// <exception cref="InvalidDataException">Naming the file when it is truncated, not a checkpoint, or does not fit the model.</exception>
+    public static CheckpointState Load(string path, nn.Module model, optim.Optimizer optimizer)
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        var state = ReadHeader(reader, path);
+        try
+        {
+            model.load(reader, strict: true);
+            Helper(optimizer).load_state_dict(reader);
+            if (reader.ReadString() != End) throw new InvalidDataException("no end marker");
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidDataException or IOException)
+        {
+            throw new InvalidDataException($"{path}: unreadable checkpoint ({e.Message.Split('\n')[0]})");
+        }
+        using var rng = tensor(Convert.FromBase64String(state.RngState), ScalarType.Byte);
+        set_rng_state(rng);
+        return state;
+    }
+
+    static CheckpointState ReadHeader(BinaryReader reader, string path)
+    {
+        try
+        {
+            if (reader.ReadString() != Magic) throw new InvalidDataException("wrong magic");
+            return JsonSerializer.Deserialize<CheckpointState>(reader.ReadString(), RunSummary.Json) ?? throw new InvalidDataException("empty state");
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidDataException or IOException)
+        {
+            throw new InvalidDataException($"{path}: not a SpikeKit checkpoint ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    static TorchSharp.Modules.OptimizerHelper Helper(optim.Optimizer optimizer) =>
+        optimizer as TorchSharp.Modules.OptimizerHelper ?? throw new ArgumentException($"optimizer: {optimizer.GetType().Name} cannot be checkpointed");
+}
