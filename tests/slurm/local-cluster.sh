@@ -149,11 +149,14 @@ live_pid() {
 
 # Stop a process: TERM, wait up to 15 s, then KILL.
 stop_pid() {
-    local pid=$1 name=$2 i
-    log "stopping $name (pid $pid)"
+    local pid=$1 name=$2 i t0
+    t0=$(now)
     kill -TERM "$pid" 2>/dev/null || return 0
     for i in $(seq 1 150); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "stopped $name (pid $pid) in $(elapsed "$t0") s"
+            return 0
+        fi
         sleep 0.1
     done
     log "$name (pid $pid) did not stop in 15 s; sending KILL"
@@ -245,7 +248,7 @@ wait_node_up() {
         if [ "$(date +%s)" -ge "$deadline" ]; then
             log "node $NODE is not idle after ${UP_TIMEOUT} s (sinfo state: '${state:-no answer}')"
             print_logs
-            die "the cluster did not come up"
+            die "the cluster did not come up (clean up with: bash $0 down)"
         fi
         sleep 0.5
     done
