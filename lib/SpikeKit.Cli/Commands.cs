@@ -206,10 +206,12 @@ static class Commands
                 DIR is a run folder (train --out), an ablation folder (ablate --out) or a sweep folder (sweep --out), or any
                 folder holding run folders. Writes report.md (summary table, per-layer table, runs, chart list) and charts/*.html:
                 accuracy and loss curves, quantization error, firing rate and near-spike share per layer, membrane-potential
-                distributions, accuracy and QE per variant, and λ sensitivity when the runs span several RMP-Loss λ.
+                distributions, accuracy and QE per variant, and λ sensitivity when the runs span several RMP-Loss λ. A folder
+                with sweep.json also gets the paper table (mean ± std over seeds per row × column, Δ to the baseline column,
+                published numbers) at the top of report.md and as tables.md, tables.tex (booktabs) and tables.html.
 
                 Options:
-                  --out DIR        where report.md and charts/ go [DIR]
+                  --out DIR        where report.md, charts/ and tables.* go [DIR]
                   --offline BOOL   embed plotly.js in each chart file (~3.5 MB each) so they open without network [false]
                 """);
             return 0;
@@ -236,6 +238,7 @@ static class Commands
         if (!Directory.Exists(dir)) throw new UsageException($"{dir}: no such folder");
         var files = SpikeKit.Reporting.ReportWriter.Write(dir, outDir, offline);
         Console.WriteLine($"Wrote {files.Markdown} and {files.Charts.Count} charts in {Path.GetDirectoryName(files.Charts[0])}");
+        if (files.Tables.Count > 0) Console.WriteLine($"Wrote the paper tables: {string.Join(", ", files.Tables)}");
         return 0;
     }
 }

@@ -9,26 +9,31 @@ namespace SpikeKit.Reporting;
 /// <summary>What <see cref="ReportWriter.Write"/> produced.</summary>
 /// <param name="Markdown">Path of <c>report.md</c>.</param>
 /// <param name="Charts">Paths of the chart HTML files.</param>
-public sealed record ReportFiles(string Markdown, IReadOnlyList<string> Charts);
+/// <param name="Tables">Paths of <c>tables.md</c>, <c>tables.tex</c> and <c>tables.html</c> for a sweep folder; empty otherwise.</param>
+public sealed record ReportFiles(string Markdown, IReadOnlyList<string> Charts, IReadOnlyList<string> Tables);
 
 /// <summary>
 /// Writes a report for any result folder (one run, an ablation, a sweep): <c>report.md</c> with the run list, the summary
 /// table (mean ± std over seeds, Δ to baseline), the per-layer table and links to the charts, and the charts as standalone
 /// HTML files in <c>charts/</c>: accuracy and loss curves, quantization error, firing rate and near-spike share per layer,
-/// membrane-potential distributions, and — when the runs span several RMP-Loss λ — λ sensitivity. Used by
-/// <c>spikekit report DIR</c>.
+/// membrane-potential distributions, and — when the runs span several RMP-Loss λ — λ sensitivity. For a sweep folder (one
+/// with <c>sweep.json</c>) the report opens with the paper table (<see cref="PaperTable"/>), also written as
+/// <c>tables.md</c>, <c>tables.tex</c> and <c>tables.html</c> (<see cref="PaperTableWriter"/>), and the other sections group
+/// the runs by paper-table cell (see <see cref="ResultSet.Load"/>). Used by <c>spikekit report DIR</c>.
 /// </summary>
 public static class ReportWriter
 {
     /// <summary>Writes the report for <paramref name="resultDir"/> into <paramref name="outDir"/> (default: the result folder itself).</summary>
     /// <param name="resultDir">A run, ablation or sweep folder.</param>
-    /// <param name="outDir">Where report.md and charts/ go.</param>
+    /// <param name="outDir">Where report.md, charts/ and (for a sweep folder) tables.* go.</param>
     /// <param name="offline">Embed plotly.js in every chart file (about 3.5 MB each) instead of referencing the CDN.</param>
     public static ReportFiles Write(string resultDir, string? outDir = null, bool offline = false)
     {
-        var results = ResultSet.Load(resultDir);
         outDir ??= resultDir;
+        var paper = File.Exists(Path.Combine(resultDir, Experiments.SweepPlan.FileName)) ? PaperTable.Load(resultDir) : null;
+        var results = ResultSet.Load(resultDir);
         Directory.CreateDirectory(outDir);
+        var tables = paper is null ? [] : PaperTableWriter.Write(paper, outDir);
         var chartDir = Path.Combine(outDir, "charts");
         var charts = new List<(string File, string Title, GenericChart Chart)>
         {
@@ -48,14 +53,26 @@ public static class ReportWriter
         var md = new StringBuilder();
         md.AppendLine($"# SpikeKit report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(resultDir)))}");
         md.AppendLine();
-        md.AppendLine(Describe(results));
-        md.AppendLine();
+        if (paper is not null)
+        {
+            md.AppendLine("## Paper table");
+            md.AppendLine();
+            md.Append(PaperTableWriter.Markdown(paper));
+            md.AppendLine();
+            md.AppendLine($"Also as [LaTeX]({Path.GetFileName(tables[1])}) and [HTML]({Path.GetFileName(tables[2])}).");
+            md.AppendLine();
+        }
         md.AppendLine("## Summary");
         md.AppendLine();
-        md.AppendLine("Final test accuracy, mean quantization error (mean over layers of |clip(u,0,1) − o|) and firing rate of completed runs, " +
-                      "mean ± std over seeds; Δ against the baseline.");
+        md.AppendLine((paper is null ? "" : "First run's settings — ") + Describe(results));
         md.AppendLine();
-        md.Append(FrameMarkdown.ToMarkdown(results.SummaryTable(), "variant"));
+        md.AppendLine("Final test accuracy, mean quantization error (mean over layers of |clip(u,0,1) − o|) and firing rate of completed runs, " +
+                      (paper is null ? "mean ± std over seeds; Δ against the baseline." : "mean ± std over seeds, per paper-table cell (Δ: see the paper table)."));
+        md.AppendLine();
+        var summary = results.SummaryTable();
+        if (paper is not null)
+            foreach (var delta in summary.ColumnKeys.Where(c => c.StartsWith('Δ')).ToList()) summary.DropColumn(delta);
+        md.Append(FrameMarkdown.ToMarkdown(summary, "variant"));
         md.AppendLine();
         md.AppendLine("## Per layer (last epoch)");
         md.AppendLine();
@@ -78,7 +95,7 @@ public static class ReportWriter
         foreach (var c in charts) md.AppendLine($"- [{c.Title}]({rel}/{c.File})");
         var mdPath = Path.Combine(outDir, "report.md");
         File.WriteAllText(mdPath, md.ToString());
-        return new ReportFiles(Path.GetFullPath(mdPath), paths);
+        return new ReportFiles(Path.GetFullPath(mdPath), paths, tables);
     }
 
     /// <summary>True when completed runs of loss variant rmp span at least two λ values.</summary>

@@ -22,9 +22,15 @@ internal static class ResultFolder
     /// QE <paramref name="qe"/> and 2·qe, rates 0.1 and 0.2; an rmp variant also logs rmp_lambda/rmp_value.
     /// </summary>
     public static RunSummary WriteRun(string dir, string variant, long seed, double[] accs, double qe, double rmpLambda = 0.5,
-        string status = "completed")
+        string status = "completed") =>
+        WriteRun(dir, new RunConfig { Dataset = "synthetic", Variant = variant, Seed = seed, Epochs = accs.Length, RmpLambda = rmpLambda, Width = 0.25, TimeSteps = 2 },
+            accs, qe, status);
+
+    /// <summary>As above, with the run's config given (its variant decides whether rmp values are logged).</summary>
+    public static RunSummary WriteRun(string dir, RunConfig config, double[] accs, double qe, string status = "completed")
     {
-        var config = new RunConfig { Dataset = "synthetic", Variant = variant, Seed = seed, Epochs = accs.Length, RmpLambda = rmpLambda, Width = 0.25, TimeSteps = 2 };
+        var variant = config.Variant;
+        var rmpLambda = config.RmpLambda;
         var history = new List<EpochMetrics>();
         using (var w = new RunWriter(dir))
         {
@@ -59,5 +65,48 @@ internal static class ResultFolder
             WriteRun(Ablation.RunDirectory(root, "rmp", 0), "rmp", 0, [0.75, 0.82], 0.08),
             WriteRun(Ablation.RunDirectory(root, "rmp", 1), "rmp", 1, [0.74, 0.82], 0.10),
         ];
+    }
+
+    /// <summary>
+    /// A sweep folder with <c>sweep.json</c> (rows model × timeSteps, columns variant, baseline "baseline", seeds 0–2;
+    /// in plan order T = 4 before T = 2) and one folder per run. Final accuracy / mean QE per seed 0, 1, 2:
+    /// <list type="bullet">
+    /// <item>CNN T=4 baseline: 0.88 / 0.89 / 0.90, QE 0.18 each → 89.00 ± 1.00, 0.18 ± 0;</item>
+    /// <item>CNN T=4 rmp: 0.895 / 0.905 / failed (0.10), QE 0.08 / 0.10 → 90.00 ± 0.7071 (n=2/3), Δ +1.00, QE 0.09 ± 0.01414;</item>
+    /// <item>CNN T=2 baseline: 0.80 / missing / 0.84, QE 0.20 / – / 0.22 → 82.00 ± 2.8284 (n=2/3), QE 0.21 ± 0.01414;</item>
+    /// <item>CNN T=2 rmp: 0.83 / 0.85 / 0.87, QE 0.10 / 0.12 / 0.14 → 85.00 ± 2.00, Δ +3.00, QE 0.12 ± 0.02, Δ −0.09.</item>
+    /// </list>
+    /// References: 78.28 for timeSteps 4 × rmp (no model key: a subset of the axes), and one for a model not in the sweep.
+    /// </summary>
+    public static SweepPlan WriteSweep(string root)
+    {
+        var specs = new (string T, string Variant, (double? Acc, double Qe, string Status)[] Seeds)[]
+        {
+            ("4", "baseline", [(0.88, 0.18, "completed"), (0.89, 0.18, "completed"), (0.90, 0.18, "completed")]),
+            ("4", "rmp", [(0.895, 0.08, "completed"), (0.905, 0.10, "completed"), (0.10, 0.50, "failed")]),
+            ("2", "baseline", [(0.80, 0.20, "completed"), (null, 0, "missing"), (0.84, 0.22, "completed")]),
+            ("2", "rmp", [(0.83, 0.10, "completed"), (0.85, 0.12, "completed"), (0.87, 0.14, "completed")]),
+        };
+        var runs = new List<PlannedRun>();
+        foreach (var (t, variant, seeds) in specs)
+            for (int seed = 0; seed < seeds.Length; seed++)
+            {
+                var config = new RunConfig { Dataset = "synthetic", Model = "cnn", TimeSteps = int.Parse(t, System.Globalization.CultureInfo.InvariantCulture),
+                    Variant = variant, Seed = seed, Epochs = 2, Width = 0.25 };
+                var labels = new Dictionary<string, string> { ["model"] = "CNN", ["timeSteps"] = t, ["variant"] = variant, ["seed"] = $"{seed}" };
+                var run = new PlannedRun(runs.Count, $"cnn-t{t}-{variant}-s{seed}", labels, config);
+                runs.Add(run);
+                var (acc, qe, status) = seeds[seed];
+                if (acc is { } a)
+                    WriteRun(Path.Combine(root, run.Id), config, [a - 0.1, a], qe / 1.5, status); // layers qe and 2·qe: mean 1.5·qe
+            }
+        var plan = new SweepPlan("fake_sweep", "Two rows, two columns, three seeds.", new SweepTable(["model", "timeSteps"], ["variant"], "baseline"),
+            [
+                new ReferenceResult(new Dictionary<string, string> { ["timeSteps"] = "4", ["variant"] = "rmp" }, 78.28, "RMP-Loss, ICCV 2023"),
+                new ReferenceResult(new Dictionary<string, string> { ["model"] = "ResNet-19", ["variant"] = "rmp" }, 96.10, "elsewhere"),
+            ], runs);
+        Directory.CreateDirectory(root);
+        plan.Save(Path.Combine(root, SweepPlan.FileName));
+        return plan;
     }
 }

@@ -47,6 +47,69 @@ public static class FrameHtml
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Renders a frame as one standalone <c>&lt;table class="<paramref name="cssClass"/>"&gt;</c> for a document (every row,
+    /// no style element): an optional <c>&lt;caption&gt;</c>, <c>&lt;thead&gt;</c> with the column keys, <c>&lt;tbody&gt;</c>
+    /// with one <c>&lt;tr&gt;</c> per row. Cells of columns that hold numbers (see <see cref="IsNumericColumn"/>) have class
+    /// <c>num</c>, the others <c>text</c>; the row key, when shown, is a <c>&lt;th scope="row"&gt;</c>. The output is
+    /// well-formed XML.
+    /// </summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="rowKeyHeader">Heads the row-key column; null: no row-key column.</param>
+    /// <param name="caption">The caption; null or empty: none.</param>
+    /// <param name="cssClass">The table's class attribute.</param>
+    public static string ToTable<TRow, TColumn>(Frame<TRow, TColumn> frame, string? rowKeyHeader, string? caption, string cssClass)
+        where TRow : notnull where TColumn : notnull
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var columns = frame.ColumnKeys.ToList();
+        var series = columns.Select(c => frame.GetColumn<object>(c)).ToList();
+        var kinds = series.Select(c => IsNumericColumn(c.Values.Cast<object?>()) ? "num" : "text").ToList();
+        var sb = new StringBuilder();
+        sb.Append("<table class=\"").Append(Encode(cssClass)).Append("\">");
+        if (!string.IsNullOrEmpty(caption)) sb.Append("<caption>").Append(Encode(caption)).Append("</caption>");
+        sb.Append("<thead><tr>");
+        if (rowKeyHeader is not null) sb.Append("<th class=\"text\">").Append(Encode(rowKeyHeader)).Append("</th>");
+        for (int j = 0; j < columns.Count; j++) sb.Append("<th class=\"").Append(kinds[j]).Append("\">").Append(Encode(columns[j])).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        for (int i = 0; i < frame.RowCount; i++)
+        {
+            sb.Append("<tr>");
+            if (rowKeyHeader is not null) sb.Append("<th scope=\"row\" class=\"text\">").Append(Encode(frame.GetRowKeyAt(i))).Append("</th>");
+            for (int j = 0; j < columns.Count; j++)
+            {
+                var v = series[j].TryGetAt(i);
+                sb.Append("<td class=\"").Append(kinds[j]).Append("\">").Append(Encode(v.HasValue ? v.Value : null)).Append("</td>");
+            }
+            sb.Append("</tr>");
+        }
+        sb.Append("</tbody></table>");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// True when a column's values read as numbers, so that tables align them right: every value present is a number or a
+    /// string that starts with one (e.g. <c>82.00 ± 2.83</c>, <c>+0.52</c>), or a placeholder for a missing number (empty,
+    /// "—", "–", or text starting with "— "), and at least one is a number. Booleans and other text are not.
+    /// </summary>
+    internal static bool IsNumericColumn(IEnumerable<object?> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        bool any = false;
+        foreach (var v in values)
+        {
+            if (v is null || v is string p && (p.Length == 0 || p is "—" or "–" || p.StartsWith("— ", StringComparison.Ordinal))) continue;
+            if (IsNumber(v) || v is string s && StartsWithNumber(s)) any = true;
+            else return false;
+        }
+        return any;
+    }
+
+    static bool IsNumber(object? v) => v is double or float or decimal or int or long or short or byte or uint or ulong or ushort or sbyte;
+
+    static bool StartsWithNumber(string s) =>
+        s.Length > 0 && (char.IsAsciiDigit(s[0]) || s.Length > 1 && s[0] is '+' or '-' or '−' or '.' && char.IsAsciiDigit(s[1]));
+
     /// <summary>Renders a series as a two-column table (key, value).</summary>
     public static string ToHtml<TKey, TValue>(Series<TKey, TValue> series, int maxRows = 20) where TKey : notnull
     {
@@ -141,8 +204,7 @@ public static class FrameHtml
 
     static void Cell(StringBuilder sb, object? value)
     {
-        bool numeric = value is double or float or decimal or int or long or short or byte or uint or ulong;
-        sb.Append(numeric || value is null ? "<td>" : "<td class=\"text\">").Append(Encode(FormatValue(value))).Append("</td>");
+        sb.Append(IsNumber(value) || value is null ? "<td>" : "<td class=\"text\">").Append(Encode(FormatValue(value))).Append("</td>");
     }
 
     static void Ellipsis(StringBuilder sb, int span, int elided) =>

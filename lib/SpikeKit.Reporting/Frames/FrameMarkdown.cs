@@ -3,7 +3,8 @@ using Deedle;
 
 namespace SpikeKit.Reporting.Frames;
 
-/// <summary>Deedle frames as GitHub-flavoured markdown tables (cells formatted as by <see cref="FrameHtml.FormatValue"/>).</summary>
+/// <summary>Deedle frames as GitHub-flavoured markdown tables (cells formatted as by <see cref="FrameHtml.FormatValue"/>; columns
+/// right-aligned where <see cref="FrameHtml.IsNumericColumn"/> holds).</summary>
 public static class FrameMarkdown
 {
     /// <summary>The frame as a markdown table; <paramref name="rowKeyHeader"/> heads the row-key column (null: no row-key column).</summary>
@@ -17,7 +18,7 @@ public static class FrameMarkdown
         var header = cols.Select(c => Escape(FrameHtml.FormatValue(c))).ToList();
         if (rowKeyHeader is not null) header.Insert(0, Escape(rowKeyHeader));
         sb.Append("| ").Append(string.Join(" | ", header)).AppendLine(" |");
-        var align = series.Select(s => s.Values.FirstOrDefault() is string or bool ? "---" : "---:").ToList();
+        var align = series.Select(s => FrameHtml.IsNumericColumn(s.Values.Cast<object?>()) ? "---:" : "---").ToList();
         if (rowKeyHeader is not null) align.Insert(0, "---");
         sb.Append('|').Append(string.Join("|", align)).AppendLine("|");
         for (int i = 0; i < frame.RowCount; i++)

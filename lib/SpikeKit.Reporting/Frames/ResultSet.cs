@@ -20,7 +20,8 @@ public readonly record struct Stat(double Mean, double Std, int N)
 
 /// <summary>
 /// The runs of one result folder — a single run folder, an ablation folder (<c>&lt;variant&gt;/seed&lt;s&gt;/</c>), a
-/// sweep folder (<c>&lt;arm&gt;/seed&lt;s&gt;/</c>) or any tree holding run folders — as Deedle frames and aggregates.
+/// sweep folder (<c>&lt;arm&gt;/seed&lt;s&gt;/</c>, or <c>sweep.json</c> with <c>&lt;run id&gt;/</c>) or any tree holding run
+/// folders — as Deedle frames and aggregates.
 /// Every frame has ordinal row keys (0, 1, …) and string column keys unless said otherwise; accuracies in the per-epoch
 /// frames are fractions as in the CSV files, in the summaries percentages as in <c>ablation.csv</c>.
 /// </summary>
@@ -34,13 +35,15 @@ public sealed class ResultSet
     }
 
     /// <summary>
-    /// The order of variants: the row order of the folder's <c>ablation.csv</c> or <c>sweep.csv</c> when it has one (the
-    /// order they were run in), then baseline first and natural order for the rest.
+    /// The order of variants: the plan order of the cells when the folder holds <c>sweep.json</c>, else the row order of its
+    /// <c>ablation.csv</c> or <c>sweep.csv</c> when it has one (the order they were run in), then baseline first and natural
+    /// order for the rest.
     /// </summary>
     static List<string> Order(IEnumerable<string> variants, string root)
     {
-        var table = new[] { "ablation.csv", "sweep.csv" }.Select(f => Path.Combine(root, f)).FirstOrDefault(File.Exists);
-        var listed = table is null ? [] : File.ReadLines(table).Skip(1).Where(l => l.Length > 0).Select(l => Reporting.Csv.Split(l)[0]).ToList();
+        var table = root.Length == 0 ? null : new[] { "ablation.csv", "sweep.csv" }.Select(f => Path.Combine(root, f)).FirstOrDefault(File.Exists);
+        var listed = root.Length > 0 && SweepGrid.TryLoad(root) is { } grid ? grid.CellNames.ToList()
+            : table is null ? [] : File.ReadLines(table).Skip(1).Where(l => l.Length > 0).Select(l => Reporting.Csv.Split(l)[0]).ToList();
         return variants.Distinct()
             .OrderBy(v => listed.IndexOf(v) is var i && i >= 0 ? i : int.MaxValue)
             .ThenBy(v => v == "baseline" ? 0 : 1).ThenBy(v => v, NaturalComparer.Instance).ToList();
@@ -52,7 +55,8 @@ public sealed class ResultSet
     /// <summary>The runs, ordered by variant (baseline first) and seed.</summary>
     public IReadOnlyList<RunResult> Runs { get; }
 
-    /// <summary>The variants (arms): in the order of the folder's ablation.csv or sweep.csv, else baseline first, then in natural order.</summary>
+    /// <summary>The variants (arms): in the plan order of a sweep folder's cells, or the order of the folder's ablation.csv or
+    /// sweep.csv, else baseline first, then in natural order.</summary>
     public IReadOnlyList<string> Variants { get; }
 
     /// <summary>True when the set holds exactly one run.</summary>
@@ -62,7 +66,9 @@ public sealed class ResultSet
     /// Loads every run under <paramref name="directory"/>: the folder itself when it holds <c>metrics.csv</c> or
     /// <c>summary.json</c>, else every folder below it that does. A run's variant is the path from
     /// <paramref name="directory"/> to it without a trailing <c>seed&lt;s&gt;</c> folder (so <c>rmp/seed0</c> is variant
-    /// <c>rmp</c>); a single run folder takes its config's variant.
+    /// <c>rmp</c>); a single run folder takes its config's variant. In a sweep folder (one with <c>sweep.json</c>, runs in
+    /// <c>&lt;run id&gt;/</c>) a planned run's variant is instead the name of its paper-table cell: its row and column labels,
+    /// e.g. <c>CNN · T=4 · rmp</c>, so that the seeds of a cell form one variant.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">When the folder does not exist or holds no run.</exception>
     public static ResultSet Load(string directory)
@@ -70,12 +76,14 @@ public sealed class ResultSet
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such folder");
         var root = Path.GetFullPath(directory);
         if (IsRunFolder(root)) return FromRuns([RunResult.Load(root)], root);
+        var grid = SweepGrid.TryLoad(root);
         var runs = Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories)
             .Where(IsRunFolder)
             .Select(d =>
             {
                 var rel = Path.GetRelativePath(root, d).Replace(Path.DirectorySeparatorChar, '/');
                 var parts = rel.Split('/');
+                if (grid?.CellName(parts[0]) is { } cell) return RunResult.Load(d, cell);
                 bool seeded = parts.Length > 1 && parts[^1].StartsWith("seed", StringComparison.Ordinal);
                 return RunResult.Load(d, seeded ? string.Join('/', parts[..^1]) : rel);
             })
