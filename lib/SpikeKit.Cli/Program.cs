@@ -11,7 +11,9 @@ try
 }
 catch (ConfigException e)
 {
-    var option = e.Field.StartsWith("--", StringComparison.Ordinal) ? e.Field : "--" + e.Field;
+    // An option name ("train-limit") gets its dashes; a file or spec field ("spec.json: $.grid.x") is printed as it is.
+    var option = e.Field.Length > 0 && e.Field.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') && !e.Field.StartsWith('-')
+        ? "--" + e.Field : e.Field;
     Console.Error.WriteLine($"spikekit: {option}: {e.Message[(e.Field.Length + 2)..]}");
     return 2;
 }

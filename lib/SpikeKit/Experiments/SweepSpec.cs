@@ -76,10 +76,17 @@ public sealed class SweepSpec
     /// <summary>Loads a spec from a file, or a shipped preset when <paramref name="fileOrPreset"/> is a preset name and no such file exists.</summary>
     public static SweepSpec Load(string fileOrPreset)
     {
-        if (File.Exists(fileOrPreset)) return Parse(File.ReadAllText(fileOrPreset), fileOrPreset, Path.GetFileNameWithoutExtension(fileOrPreset));
-        if (PresetNames.Contains(fileOrPreset)) return Parse(PresetText(fileOrPreset), fileOrPreset, fileOrPreset);
+        try
+        {
+            if (File.Exists(fileOrPreset)) return Parse(File.ReadAllText(fileOrPreset), fileOrPreset, Path.GetFileNameWithoutExtension(fileOrPreset));
+            if (PresetNames.Contains(fileOrPreset)) return Parse(PresetText(fileOrPreset), fileOrPreset, fileOrPreset);
+        }
+        catch (ConfigException e) when (e.Field.StartsWith('$'))
+        {
+            throw new ConfigException($"{fileOrPreset}: {e.Field}", e.Message[(e.Field.Length + 2)..]);
+        }
         if (fileOrPreset.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || fileOrPreset.Contains('/'))
-            throw new ConfigException("spec", $"{fileOrPreset}: no such file");
+            throw new ConfigException(fileOrPreset, "no such file");
         throw new ConfigException("spec", $"'{fileOrPreset}' is neither a file nor a preset (presets: {string.Join(", ", PresetNames)})");
     }
 
