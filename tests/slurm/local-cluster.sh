@@ -10,6 +10,9 @@
 #                                                        # queue: exit 0; exit 1 on timeout (default 600 s)
 #   bash tests/slurm/local-cluster.sh selftest           # up, submit a 4-task array job (--array=0-3%2), wait,
 #                                                        # check the 4 output files
+#   bash tests/slurm/local-cluster.sh demo               # up, a real 4-run `spikekit sweep --emit slurm` array
+#                                                        # (tests/slurm/demo-sweep.json), compared with the same
+#                                                        # sweep run locally; then down
 #   bash tests/slurm/local-cluster.sh down               # cancel all jobs, stop the daemons, remove the state
 #
 # The cluster: ClusterName=spikekit, one node named $(hostname -s) at 127.0.0.1, partition "local" (default),
@@ -425,6 +428,52 @@ EOF
     [ "$ok" -eq 4 ] || die "selftest failed"
 }
 
+# ---------------------------------------------------------------------------------------------- demo
+
+# A real 4-run spikekit sweep (tests/slurm/demo-sweep.json, synthetic data) submitted as a Slurm array with
+# `spikekit sweep --emit slurm`, checked against the same sweep run locally (--jobs 2), then the cluster is torn
+# down (SPIKEKIT_SLURM_KEEP=1 keeps it). Both sides use 1 thread per run, so their tables must be identical.
+cmd_demo() {
+    local repo cli spec out t0 t_up t1 t_array t2 t_local job
+    repo=$(cd "$(dirname "$0")/../.." && pwd)
+    cli=${SPIKEKIT_CLI:-$repo/lib/SpikeKit.Cli/bin/Release/net10.0/SpikeKit.Cli.dll}
+    spec=$repo/tests/slurm/demo-sweep.json
+    out=$ROOT/demo
+    if [ ! -f "$cli" ]; then
+        log "building the spikekit command ($cli)"
+        (cd "$repo" && dotnet build lib/SpikeKit.Cli -c Release -v q -nologo) >&2 || die "build failed"
+    fi
+    t0=$(now)
+    ensure_up
+    t_up=$(elapsed "$t0")
+    rm -rf "$out"
+    mkdir -p "$out"
+    dotnet "$cli" sweep "$spec" --out "$out/slurm" --emit slurm --slurm-cpus 1 --slurm-mem 2048 \
+        --slurm-max-parallel 2 --slurm-time 0:30:00 >&2 || die "spikekit sweep --emit slurm failed"
+    local script=$out/slurm/slurm-demo/sweep.sbatch
+    grep -q '^#SBATCH --array=0-3%2$' "$script" || die "unexpected array line in $script"
+    t1=$(now)
+    job=$(sbatch --parsable "$script")
+    job=${job%%;*}
+    log "submitted $script as array job $job (4 tasks, at most 2 at once)"
+    wait_job "$job" 1200 || { timeout 10 scontrol show job "$job" >&2 || true; die "demo: job $job timed out"; }
+    t_array=$(elapsed "$t1")
+    local f
+    for f in "$out"/slurm/slurm-demo/slurm/*.out; do log "task log $(basename "$f"): $(tail -n 1 "$f")"; done
+    dotnet "$cli" sweep "$spec" --out "$out/slurm" --dry-run | tee "$out/dry-run.txt" >&2
+    grep -q '4 runs into .* — 4 complete$' "$out/dry-run.txt" || die "demo: not all 4 array tasks completed their run"
+    dotnet "$cli" report "$out/slurm/slurm-demo" >&2 || die "spikekit report failed"
+    t2=$(now)
+    dotnet "$cli" sweep "$spec" --out "$out/local" --jobs 2 --quiet true >/dev/null || die "local sweep failed"
+    t_local=$(elapsed "$t2")
+    if ! diff -u "$out/local/slurm-demo/tables.md" "$out/slurm/slurm-demo/tables.md" >&2; then
+        die "demo: the Slurm sweep's tables.md differs from the local sweep's"
+    fi
+    cat "$out/slurm/slurm-demo/tables.md"
+    echo "slurm demo: 4/4 array tasks completed; cluster up in $t_up s, array sweep in $t_array s, same sweep locally (--jobs 2) in $t_local s; tables.md identical (results in $out)"
+    if [ "${SPIKEKIT_SLURM_KEEP:-0}" != 1 ]; then cmd_down; fi
+}
+
 # ---------------------------------------------------------------------------------------------- main
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -437,6 +486,7 @@ case "$cmd" in
     status) cmd_status "$@" ;;
     wait) cmd_wait "$@" ;;
     selftest) cmd_selftest "$@" ;;
+    demo) cmd_demo "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
 esac
