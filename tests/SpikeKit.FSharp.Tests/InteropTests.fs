@@ -68,3 +68,21 @@ let ``RMP-Loss on a LIF layer matches the hand computation`` () =
     // carries −0.6·σ'(0.1) back to x[0]: dL/dx[0] = −0.4 + 0.3·0.25·(−0.6·σ'(0.1)), dL/dx[1] = 0.3.
     loss.backward()
     close 1e-5 [| -0.4 + 0.3 * 0.25 * (-0.6 * tanhPrime 0.1); 0.3 |] (values x.grad)
+
+[<Fact>]
+let ``a sweep spec expands and runs from F#`` () =
+    let spec =
+        """{ "name": "fs", "base": { "dataset": "synthetic", "trainLimit": 32, "testLimit": 16, "epochs": 1, "batchSize": 16,
+             "width": 0.25, "timeSteps": 2, "threads": 1 }, "grid": { "variant": ["baseline", "rmp"] } }"""
+    let plan = SpikeKit.Experiments.SweepSpec.Parse(spec).Expand()
+    Assert.Equal(2, plan.Runs.Count)
+    Assert.Equal<string list>([ "baseline"; "rmp" ], [ for r in plan.Runs -> r.Labels.["variant"] ])
+    let dir = IO.Directory.CreateTempSubdirectory("spikekit-fs-").FullName
+    try
+        let statuses = SpikeKit.Experiments.SweepRunner.RunAll(IO.Path.Combine(dir, plan.Name), plan)
+        Assert.All(statuses, fun s -> Assert.Equal("complete", s.State))
+        // Malformed specs name the JSON path.
+        let e = Assert.Throws<SpikeKit.Experiments.ConfigException>(fun () -> SpikeKit.Experiments.SweepSpec.Parse("""{ "grid": { "seed": ["x"] } }""") |> ignore)
+        Assert.Equal("$.grid.seed[0]", e.Field)
+    finally
+        IO.Directory.Delete(dir, true)
