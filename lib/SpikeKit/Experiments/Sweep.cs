@@ -8,7 +8,8 @@ namespace SpikeKit.Experiments;
 /// Runs named configurations ("arms": e.g. RMP-Loss at several λ, with and without clipping) once per seed into
 /// <c>OUT/&lt;arm&gt;/seed&lt;seed&gt;/</c>, then writes <c>sweep.csv</c> and <c>sweep.md</c> with a row per arm (same columns
 /// as <see cref="Ablation"/>'s table; Δ columns against an arm named <c>baseline</c> when there is one). A run whose folder
-/// already holds a completed <c>summary.json</c> with the same config is not run again; arms with the same data settings
+/// already holds a completed <c>summary.json</c> with the same config is not run again, and a killed run resumes from its last
+/// epoch (<see cref="Training.Checkpoint"/>); arms with the same data settings
 /// share the loaded data.
 /// </summary>
 public static class Sweep
@@ -53,7 +54,7 @@ public static class Sweep
                     var key = (config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit);
                     if (!cache.TryGetValue(key, out var data))
                         cache[key] = data = Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, seed);
-                    summaries.Add((arm.Name, ExperimentRunner.Run(config, dir, progress?.Invoke(config), data)));
+                    summaries.Add((arm.Name, ExperimentRunner.Run(config, dir, progress?.Invoke(config), data, checkpoints: true)));
                 }
             }
             finally

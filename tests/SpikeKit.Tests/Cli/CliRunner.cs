@@ -12,7 +12,7 @@ internal static class CliRunner
             .Where(l => l.StartsWith("spikekit:", StringComparison.Ordinal)).ToArray();
     }
 
-    static string CliDll()
+    public static string CliDll()
     {
         // tests/SpikeKit.Tests/bin/<Configuration>/net10.0/ -> lib/SpikeKit.Cli/bin/<Configuration>/net10.0/SpikeKit.Cli.dll
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

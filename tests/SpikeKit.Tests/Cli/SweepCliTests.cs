@@ -30,14 +30,6 @@ public class SweepCliTests : IDisposable
         return path;
     }
 
-    static string Cli()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        var root = dir;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Research.sln"))) root = root.Parent;
-        return Path.Combine(root!.FullName, "lib", "SpikeKit.Cli", "bin", dir.Parent!.Name, dir.Name, "SpikeKit.Cli.dll");
-    }
-
     [Fact]
     public void SigkilledSweepResumesAndEndsInTheUninterruptedTable()
     {
@@ -47,7 +39,7 @@ public class SweepCliTests : IDisposable
 
         // Start the sweep (2 runs at a time, 1 thread each) and SIGKILL it, children included, as soon as a run is mid-way.
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Cli(), "sweep", spec, "--out", killedRoot, "--jobs", "2" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { CliRunner.CliDll(), "sweep", spec, "--out", killedRoot, "--jobs", "2" }) psi.ArgumentList.Add(a);
         using (var p = Process.Start(psi)!)
         {
             _ = p.StandardOutput.ReadToEndAsync();
