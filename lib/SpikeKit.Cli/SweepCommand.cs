@@ -191,7 +191,13 @@ static class SweepCommand
         var failures = new List<(PlannedRun Run, Exception Error)>();
         var statuses = SweepRunner.RunAll(sweepDir, plan,
             o.Quiet ? null : r => new ConsoleProgress($"[{r.Index + 1}/{n} {r.Id}] "), o.Threads,
-            (r, e) => { failures.Add((r, e)); Console.Error.WriteLine($"spikekit: run {r.Index} {r.Id} failed: {e.Message.Split('\n')[0]}"); });
+            (r, e) =>
+            {
+                // Missing or malformed data fails every run the same way: stop at the first, with its one line.
+                if (e is FileNotFoundException or DirectoryNotFoundException or Data.DataFormatException) throw e;
+                failures.Add((r, e));
+                Console.Error.WriteLine($"spikekit: run {r.Index} {r.Id} failed: {e.Message.Split('\n')[0]}");
+            });
         return Finish(plan, sweepDir, statuses, failures.Any(f => f.Error is TrainingDivergedException) ? 3 : 1);
     }
 

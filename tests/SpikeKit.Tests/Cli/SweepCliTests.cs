@@ -112,6 +112,18 @@ public class SweepCliTests : IDisposable
     }
 
     [Fact]
+    public void MissingDataStopsTheSweepAtTheFirstRunWithOneLine()
+    {
+        var spec = Path.Combine(_dir, "nodata.json");
+        File.WriteAllText(spec, $$"""{ "base": { "dataset": "mnist", "dataDir": "{{_dir}}/none", "epochs": 1 }, "grid": { "seed": [0, 1, 2] } }""");
+        var r = CliRunner.Run("sweep", spec, "--out", _dir);
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.ErrorLines);
+        Assert.Contains($"{_dir}/none/train-images-idx3-ubyte", line);
+        Assert.Single(File.ReadAllLines(Path.Combine(_dir, "nodata", SweepRunner.LogFile)), l => l.Contains(" failed "));
+    }
+
+    [Fact]
     public void EmitSlurmDryRunAndArrayTask()
     {
         var spec = WriteSpec(epochs: 1, trainLimit: 64);
