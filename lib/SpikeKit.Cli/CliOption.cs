@@ -25,9 +25,9 @@ sealed record CliOption(string Name, string Value, string Help, Func<RunConfig, 
     /// <summary>The options shared by train and ablate, in help order.</summary>
     public static IReadOnlyList<CliOption> RunOptions { get; } =
     [
-        new("--dataset", "NAME", "data set: fashion-mnist, mnist, cifar10, cifar100, synthetic", (c, v) => c with { Dataset = v }, c => c.Dataset),
+        new("--dataset", "NAME", "data set: fashion-mnist, mnist, cifar10, cifar100, imagenet, synthetic", (c, v) => c with { Dataset = v }, c => c.Dataset),
         new("--data-dir", "DIR", "data folder (default: the data set's standard location, e.g. /usr/share/datasets/fashion-mnist)", (c, v) => c with { DataDir = v }, c => c.DataDir ?? "(standard)"),
-        new("--model", "NAME", "model: cnn, resnet19, resnet20, vgg11, vgg16", (c, v) => c with { Model = v }, c => c.Model),
+        new("--model", "NAME", "model: cnn, resnet18, resnet19, resnet20, resnet34, vgg11, vgg16", (c, v) => c with { Model = v }, c => c.Model),
         new("--width", "X", "width multiplier on every layer's channels (e.g. 0.25 for a slim CPU ResNet)", (c, v) => c with { Width = Double("--width", v) }, c => c.Width),
         new("--timesteps", "T", "timesteps T (direct encoding, output averaged over T)", (c, v) => c with { TimeSteps = Int("--timesteps", v) }, c => c.TimeSteps),
         new("--neuron", "KIND", "lif or if", (c, v) => c with { Neuron = v }, c => c.Neuron),

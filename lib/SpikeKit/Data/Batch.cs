@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace SpikeKit.Data;
 
-/// <summary>One mini-batch from <see cref="BatchLoader"/>.</summary>
+/// <summary>One mini-batch from a <see cref="IBatchSource"/> (<see cref="BatchLoader"/>, <see cref="ImageFolderLoader"/>).</summary>
 /// <param name="Images">float32 <c>[B, C, H, W]</c>, normalized per channel: <c>(pixel/255 − mean)/std</c>.</param>
 /// <param name="Labels">int64 <c>[B]</c>.</param>
 /// <remarks>The tensors belong to the dispose scope that was current when the batch was produced; with no scope,

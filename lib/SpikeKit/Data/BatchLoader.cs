@@ -14,7 +14,7 @@ namespace SpikeKit.Data;
 /// <para>Speed: each batch is a handful of tensor ops (index_select, one gather for crop+flip whose index is itself built with tensor ops, a cast and a
 /// fused per-channel scale and shift); no per-pixel managed code runs.</para>
 /// </remarks>
-public sealed class BatchLoader
+public sealed class BatchLoader : IBatchSource
 {
     readonly ImageDataset _data;
     readonly int _batchSize;

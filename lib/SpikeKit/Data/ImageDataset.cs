@@ -116,35 +116,9 @@ public sealed class ImageDataset : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ThrowIfDisposed();
         if (limit >= Count) return Take(Count);
-        var labels = Labels.data<long>().ToArray();
-        var members = new List<int>[Classes];
-        for (int c = 0; c < Classes; c++) members[c] = new List<int>();
-        for (int i = 0; i < labels.Length; i++) members[labels[i]].Add(i);
-
-        var quota = new int[Classes];
-        var remainder = new long[Classes];
-        int assigned = 0;
-        for (int c = 0; c < Classes; c++)
-        {
-            long exact = (long)limit * members[c].Count;
-            quota[c] = (int)(exact / Count);
-            remainder[c] = exact % Count;
-            assigned += quota[c];
-        }
-        foreach (int c in Enumerable.Range(0, Classes).OrderByDescending(c => remainder[c]).ThenBy(c => c).Take(limit - assigned))
-            quota[c]++;
-
-        var random = new SeededRandom(seed, 0x5354524154L /* "STRAT" */);
-        var chosen = new List<long>(limit);
-        for (int c = 0; c < Classes; c++)
-        {
-            var order = members[c].ToArray();
-            random.Shuffle(order);
-            for (int k = 0; k < quota[c]; k++) chosen.Add(order[k]);
-        }
-        chosen.Sort();
+        var chosen = Stratified.Select(Labels.data<long>().ToArray(), Classes, limit, seed);
         using var scope = NewDisposeScope();
-        var index = torch.tensor(chosen.ToArray());
+        var index = torch.tensor(chosen);
         return new ImageDataset(Name, Images.index_select(0, index), Labels.index_select(0, index), Classes, _mean, _std);
     }
 

@@ -15,16 +15,21 @@ namespace SpikeKit.Experiments;
 /// <c>status = failed</c> and the one-line error before the exception propagates. With checkpoints on, a
 /// <see cref="Checkpoint"/> is written after every epoch and a run that finds one (of the same config) continues after its
 /// last epoch, producing exactly the files an uninterrupted run produces; the checkpoint is deleted once <c>summary.json</c>
-/// is in place.
+/// is in place. Streamed data sets (imagenet) are read from disk batch by batch (<see cref="ImageFolderLoader"/>, crop 224).
 /// </summary>
 public static class ExperimentRunner
 {
-    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>. <paramref name="data"/> reuses already loaded sets;
+    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>. <paramref name="data"/> reuses already loaded sets
+    /// (not for streamed data sets such as imagenet, which are opened from disk);
     /// <paramref name="checkpoints"/> writes a checkpoint after every epoch and resumes from one left by a killed attempt.</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> given for a streamed data set.</exception>
     public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null,
         (ImageDataset Train, ImageDataset Test)? data = null, bool checkpoints = false)
     {
         config.Validate();
+        bool streamed = Datasets.IsStreamed(config.Dataset);
+        if (streamed && data is not null)
+            throw new ArgumentException($"data: {config.Dataset} is streamed from disk; pass no loaded data", nameof(data));
         Native.TorchNative.EnsureLoaded();
         if (config.Threads > 0) set_num_threads(config.Threads);
         var device = ResolveDevice(config.Device);
@@ -53,13 +58,27 @@ public static class ExperimentRunner
         ImageDataset? train = null, test = null;
         try
         {
-            (train, test) = data ?? Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
-            manual_seed(config.Seed);
-            using var model = ModelZoo.Create(config.Model, config.ToModelOptions(train.Channels, train.Height, train.Classes));
-            model.to(device);
             var options = config.ToTrainingOptions();
-            var trainLoader = new BatchLoader(train, options.BatchSize, shuffle: true, new Augmentation(options.CropPadding, options.HorizontalFlip), config.Seed);
-            var testLoader = new BatchLoader(test, Math.Max(options.BatchSize, 256), shuffle: false, Augmentation.None, config.Seed);
+            IBatchSource trainLoader, testLoader;
+            int channels, size, classes;
+            if (streamed)
+            {
+                var (folderTrain, folderTest) = Datasets.OpenStreamed(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
+                var streamTrain = new ImageFolderLoader(folderTrain, options.BatchSize, train: true, config.Seed, options.HorizontalFlip, StreamedCropSize);
+                trainLoader = streamTrain;
+                testLoader = new ImageFolderLoader(folderTest, Math.Max(options.BatchSize, 256), train: false, config.Seed, cropSize: StreamedCropSize);
+                (channels, size, classes) = (folderTrain.Channels, streamTrain.CropSize, folderTrain.Classes);
+            }
+            else
+            {
+                (train, test) = data ?? Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
+                trainLoader = new BatchLoader(train, options.BatchSize, shuffle: true, new Augmentation(options.CropPadding, options.HorizontalFlip), config.Seed);
+                testLoader = new BatchLoader(test, Math.Max(options.BatchSize, 256), shuffle: false, Augmentation.None, config.Seed);
+                (channels, size, classes) = (train.Channels, train.Height, train.Classes);
+            }
+            manual_seed(config.Seed);
+            using var model = ModelZoo.Create(config.Model, config.ToModelOptions(channels, size, classes));
+            model.to(device);
             using var trainer = new Trainer(model, config.ToLoss(), options, device);
             if (checkpoints && File.Exists(checkpointPath)) Resume(checkpointPath, key, model, trainer, history, ref priorSeconds);
             using var writer = new RunWriter(outDir, history);
@@ -84,6 +103,9 @@ public static class ExperimentRunner
         if (checkpoints) File.Delete(checkpointPath);
         return summary;
     }
+
+    /// <summary>Image side of streamed data sets (imagenet): RandomResizedCrop 224 for training, resize 256 + center crop 224 for test.</summary>
+    public const int StreamedCropSize = 224;
 
     /// <summary>Restores a checkpoint of this config. One of another config, or one whose header is unreadable, is reported and
     /// ignored (the run starts over); one that breaks off inside the tensors stops the run with an error naming the file.</summary>

@@ -14,11 +14,11 @@ namespace SpikeKit.Experiments;
 /// </summary>
 public sealed record RunConfig
 {
-    /// <summary>Data set name (fashion-mnist, mnist, cifar10, cifar100, synthetic).</summary>
+    /// <summary>Data set name (fashion-mnist, mnist, cifar10, cifar100, imagenet, synthetic).</summary>
     public string Dataset { get; init; } = "fashion-mnist";
     /// <summary>Data folder; null = the data set's default location.</summary>
     public string? DataDir { get; init; }
-    /// <summary>Model name (cnn, resnet19, resnet20, vgg11, vgg16).</summary>
+    /// <summary>Model name (cnn, resnet18, resnet19, resnet20, resnet34, vgg11, vgg16).</summary>
     public string Model { get; init; } = "cnn";
     /// <summary>Width multiplier on channel counts.</summary>
     public double Width { get; init; } = 1.0;
@@ -107,6 +107,8 @@ public sealed record RunConfig
         if (TrainLimit is < 1) throw new ConfigException("train-limit", $"must be >= 1, got {TrainLimit}");
         if (TestLimit is < 1) throw new ConfigException("test-limit", $"must be >= 1, got {TestLimit}");
         if (Threads < 0) throw new ConfigException("threads", $"must be >= 0, got {Threads}");
+        if (CropPadding > 0 && Data.Datasets.IsStreamed(Dataset))
+            throw new ConfigException("crop-padding", $"{Dataset} uses RandomResizedCrop 224 (and flip); set crop-padding to 0");
         try { _ = ToTrainingOptions(); _ = LossVariant.Build(this); }
         catch (ArgumentException e) { var parts = e.Message.Split(':', 2); throw new ConfigException(parts.Length == 2 ? parts[0] : "config", parts[^1].Trim()); }
         return this;

@@ -10,7 +10,7 @@ namespace SpikeKit.Experiments;
 /// as <see cref="Ablation"/>'s table; Δ columns against an arm named <c>baseline</c> when there is one). A run whose folder
 /// already holds a completed <c>summary.json</c> with the same config is not run again, and a killed run resumes from its last
 /// epoch (<see cref="Training.Checkpoint"/>); arms with the same data settings
-/// share the loaded data.
+/// share the loaded data (streamed data sets such as imagenet are opened by each run).
 /// </summary>
 public static class Sweep
 {
@@ -52,8 +52,13 @@ public static class Sweep
                         continue;
                     }
                     var key = (config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit);
-                    if (!cache.TryGetValue(key, out var data))
-                        cache[key] = data = Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, seed);
+                    (ImageDataset, ImageDataset)? data = null;
+                    if (!Datasets.IsStreamed(config.Dataset)) // streamed sets (imagenet) are opened by each run
+                    {
+                        if (!cache.TryGetValue(key, out var loaded))
+                            cache[key] = loaded = Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, seed);
+                        data = loaded;
+                    }
                     summaries.Add((arm.Name, ExperimentRunner.Run(config, dir, progress?.Invoke(config), data, checkpoints: true)));
                 }
             }

@@ -12,22 +12,31 @@ namespace SpikeKit.Models;
 /// global avg-pool · fc 256 · LIF · fc K.</item>
 /// <item><b>ResNet-20</b> (He et al. 2016, CIFAR form): conv3×3 16 · 3 blocks 16 · 3 blocks 32 (stride 2) · 3 blocks 64 (stride 2) ·
 /// global avg-pool · fc K.</item>
+/// <item><b>ResNet-18 / ResNet-34</b> (He et al. 2016, ImageNet form, as in the paper's ImageNet table): conv7×7 64 stride 2 ·
+/// norm · LIF · max-pool 3×3 stride 2 · blocks 64 (2 | 3) · 128 (2 | 4, stride 2) · 256 (2 | 6, stride 2) · 512 (2 | 3, stride 2) ·
+/// global avg-pool · fc K. At width 1 they have exactly the convolution, norm and fc parameters of torchvision's
+/// <c>resnet18</c> / <c>resnet34</c> (tdBN has the same λ, β per channel as BN; the neurons have none).</item>
 /// </list>
-/// Any input size ≥ 8 works (global pooling).
+/// Any input size ≥ 8 works (global pooling); ImageNet uses 224.
 /// </summary>
 public sealed class SpikingResNet : SpikingNetwork
 {
     readonly nn.Module<Tensor, Tensor> conv, norm, stages, head;
+    readonly nn.Module<Tensor, Tensor>? maxPool;
     readonly SpikingNeuron lif;
 
-    SpikingResNet(string name, ModelOptions o, int stemChannels, (int Channels, int Blocks, int Stride)[] plan, int? hidden)
+    SpikingResNet(string name, ModelOptions o, int stemChannels, (int Channels, int Blocks, int Stride)[] plan, int? hidden, bool imageNetStem = false)
         : base(name, o.TimeSteps)
     {
         o.Validate();
         int c0 = o.Scale(stemChannels);
-        conv = Blocks.Conv3x3(o.InputChannels, c0);
+        conv = imageNetStem
+            ? nn.Conv2d(o.InputChannels, c0, 7, stride: 2, padding: 3, bias: false)
+            : Blocks.Conv3x3(o.InputChannels, c0);
         norm = Blocks.StemNorm(o, c0);
         lif = Blocks.Neuron(o);
+        // The max-pool follows the stem's LIF (the stem runs once on [B, ...], the pool on spikes [T, B, ...]).
+        if (imageNetStem) maxPool = new TimeDistributed(nn.MaxPool2d(3, stride: 2, padding: 1));
         var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
         long inC = c0;
         for (int s = 0; s < plan.Length; s++)
@@ -59,6 +68,16 @@ public sealed class SpikingResNet : SpikingNetwork
     public static SpikingResNet ResNet20(ModelOptions? options = null) =>
         new("resnet20", options ?? new ModelOptions(InputChannels: 3, InputSize: 32), 16, [(16, 3, 1), (32, 3, 2), (64, 3, 2)], null);
 
+    /// <summary>Spiking ResNet-18 in ImageNet form (7×7 stem, max-pool, four stages of 2 blocks).</summary>
+    public static SpikingResNet ResNet18(ModelOptions? options = null) =>
+        new("resnet18", options ?? new ModelOptions(InputChannels: 3, InputSize: 224, Classes: 1000), 64,
+            [(64, 2, 1), (128, 2, 2), (256, 2, 2), (512, 2, 2)], null, imageNetStem: true);
+
+    /// <summary>Spiking ResNet-34 in ImageNet form (7×7 stem, max-pool, stages of 3, 4, 6, 3 blocks), the paper's ImageNet model.</summary>
+    public static SpikingResNet ResNet34(ModelOptions? options = null) =>
+        new("resnet34", options ?? new ModelOptions(InputChannels: 3, InputSize: 224, Classes: 1000), 64,
+            [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)], null, imageNetStem: true);
+
     /// <inheritdoc />
     protected override Tensor Stem(Tensor x)
     {
@@ -70,7 +89,8 @@ public sealed class SpikingResNet : SpikingNetwork
     protected override Tensor Body(Tensor x)
     {
         using var s = lif.forward(x);
-        using var f = stages.forward(s);
+        using var p = maxPool is null ? s.alias() : maxPool.forward(s);
+        using var f = stages.forward(p);
         return head.forward(f);
     }
 }

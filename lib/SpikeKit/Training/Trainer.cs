@@ -57,14 +57,14 @@ public sealed class Trainer : IDisposable
     public optim.Optimizer Optimizer => _optimizer;
 
     /// <summary>Runs epochs <paramref name="startEpoch"/> … E−1 (0-based), yielding each epoch's metrics as it ends.</summary>
-    public IEnumerable<EpochMetrics> Fit(BatchLoader train, BatchLoader test, ITrainingProgress? progress = null, int startEpoch = 0)
+    public IEnumerable<EpochMetrics> Fit(IBatchSource train, IBatchSource test, ITrainingProgress? progress = null, int startEpoch = 0)
     {
         for (int epoch = startEpoch; epoch < _options.Epochs; epoch++)
             yield return RunEpoch(epoch, train, test, progress);
     }
 
     /// <summary>One training epoch followed by evaluation on <paramref name="test"/>.</summary>
-    public EpochMetrics RunEpoch(int epoch, BatchLoader train, BatchLoader test, ITrainingProgress? progress = null)
+    public EpochMetrics RunEpoch(int epoch, IBatchSource train, IBatchSource test, ITrainingProgress? progress = null)
     {
         double lr = _options.LearningRateAt(epoch);
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
@@ -151,7 +151,7 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Mean task loss and accuracy on <paramref name="data"/> in eval mode; fills <paramref name="probe"/> when given.</summary>
-    public (double Loss, double Accuracy) Evaluate(BatchLoader data, ActivityProbe? probe = null)
+    public (double Loss, double Accuracy) Evaluate(IBatchSource data, ActivityProbe? probe = null)
     {
         _model.eval();
         _model.RecordActivity(probe is not null);

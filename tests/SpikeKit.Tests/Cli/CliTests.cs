@@ -54,7 +54,7 @@ public class CliTests : IDisposable
     {
         var r = CliRunner.Run("train", "--model", "resnet50", "--dataset", "synthetic", "--out", Path.Combine(_dir, "x"));
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal(["spikekit: --model: unknown 'resnet50' (known: cnn, resnet19, resnet20, vgg11, vgg16)"], r.ErrorLines);
+        Assert.Equal(["spikekit: --model: unknown 'resnet50' (known: cnn, resnet18, resnet19, resnet20, resnet34, vgg11, vgg16)"], r.ErrorLines);
     }
 
     [Fact]

@@ -116,12 +116,17 @@ public class SweepSpecTests
     [InlineData("cpu-ablation", 48)]
     [InlineData("paper-cifar10", 84)]
     [InlineData("paper-cifar100", 84)]
+    [InlineData("paper-imagenet", 8)]
     public void PresetsExpand(string name, int runs)
     {
         var plan = SweepSpec.Load(name).Expand();
         Assert.Equal(name, plan.Name);
         Assert.Equal(runs, plan.Runs.Count);
-        Assert.Equal(3, plan.Runs.Select(r => r.Config.Seed).Distinct().Count());
+        // Three seeds everywhere but ImageNet, whose runs take days of GPU each (its description says so).
+        int seeds = name == "paper-imagenet" ? 1 : 3;
+        Assert.Equal(seeds, plan.Runs.Select(r => r.Config.Seed).Distinct().Count());
+        // …and every other combination of axis labels once per seed.
+        Assert.Equal(runs / seeds, plan.Runs.Select(r => string.Join("|", r.Labels.Where(l => l.Key != "seed").OrderBy(l => l.Key).Select(l => l.Value))).Distinct().Count());
         Assert.Contains(name, SweepSpec.PresetNames);
     }
 
@@ -134,5 +139,13 @@ public class SweepSpecTests
         var refs = c100.Reference.Where(x => x.Where["model"] == "ResNet-19" && x.Where["variant"] == "rmp").OrderBy(x => x.Where["timeSteps"]).Select(x => x.Accuracy);
         Assert.Equal([74.66, 78.28, 78.98], refs);
         Assert.Equal(94.39, Assert.Single(SweepSpec.Load("paper-cifar10").Expand().Reference).Accuracy);
+        var imagenet = SweepSpec.Load("paper-imagenet").Expand();
+        var r34 = imagenet.Runs.Single(r => r.Labels["model"] == "ResNet-34" && r.Labels["variant"] == "rmp");
+        Assert.Equal(("imagenet", "resnet34", 4, 320, 256, 0.1, 0.9, 1e-4, 0, true, "auto"),
+            (r34.Config.Dataset, r34.Config.Model, r34.Config.TimeSteps, r34.Config.Epochs, r34.Config.BatchSize, r34.Config.Lr,
+             r34.Config.Momentum, r34.Config.WeightDecay, r34.Config.CropPadding, r34.Config.Flip, r34.Config.Device));
+        var reference = Assert.Single(imagenet.Reference);
+        Assert.Equal((65.17, "ResNet-34", "4", "rmp"), (reference.Accuracy, reference.Where["model"], reference.Where["timeSteps"], reference.Where["variant"]));
+        Assert.Contains("lr", SweepSpec.Load("paper-imagenet").Description);
     }
 }
