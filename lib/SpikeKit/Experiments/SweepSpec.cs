@@ -323,7 +323,9 @@ public sealed class SweepSpec
             if (_table["baseline"] is { } b)
             {
                 baseline = b is null ? null : String(b, "$.table.baseline");
-                if (baseline is not null && !runs.Any(r => cols.Count > 0 && string.Join(" · ", cols.Select(c => r.Labels.GetValueOrDefault(c, ""))) == baseline))
+                // The baseline names a column: by its labels joined with " · " or, for one column axis, by its label.
+                if (baseline is not null && !runs.Any(r => cols.Count > 0 &&
+                        (string.Join(" · ", cols.Select(c => r.Labels.GetValueOrDefault(c, ""))) == baseline || cols.Any(c => r.Labels.GetValueOrDefault(c) == baseline))))
                     throw new ConfigException("$.table.baseline", $"no column is labelled '{baseline}'");
             }
             var both = rows.Intersect(cols).FirstOrDefault();

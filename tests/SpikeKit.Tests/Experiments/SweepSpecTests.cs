@@ -92,6 +92,8 @@ public class SweepSpecTests
     [InlineData("""{ "grid": { "variant": ["rmp"] }, "exclude": [ { "colour": "red" } ] }""", "$.exclude[0].colour", "unknown axis")]
     [InlineData("""{ "grid": { "variant": ["rmp"] }, "table": { "rows": ["depth"] } }""", "$.table.rows[0]", "unknown axis")]
     [InlineData("""{ "grid": { "variant": ["rmp"] }, "reference": [ { "where": { "variant": "rmp" }, "accuracy": "high", "source": "x" } ] }""", "$.reference[0].accuracy", "expected a number")]
+    [InlineData("""{ "grid": { "variant": ["rmp"] }, "table": { "baseline": "none" } }""", "$.table.baseline", "no column is labelled 'none'")]
+    [InlineData("""{ "grid": { "variant": ["rmp"], "seed": [0] }, "table": { "rows": ["seed"], "columns": ["seed"] } }""", "$.table", "both a row and a column")]
     [InlineData("""{ "grid": { "variant": ["rmp"] }, "gird": {} }""", "$.gird", "unknown key")]
     [InlineData("""{ "grid": { "variant": ["rmp" }""", "$", "not valid JSON")]
     [InlineData("""{ "grid": { "variant": ["rmp"] }, "include": [ { "flavour": ["x"] } ] }""", "$.include[0].flavour", "unknown axis")]
