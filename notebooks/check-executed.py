@@ -16,6 +16,7 @@ EXPECT = {
     "02-": (1, 3, ["(lower with RMP-Loss)"]),
     "03-": (2, 4, []),
     "04-": (1, 2, []),
+    "05-": (4, 2, ["second pass: 0 run(s) trained", "$.grid.timeSteps[1]", "\\toprule"]),
 }
 
 
