@@ -44,7 +44,7 @@ static class Commands
     {
         Native.TorchNative.EnsureLoaded();
         var env = RunEnvironment.Current();
-        Console.WriteLine($"spikekit {env.SpikeKit} (TorchSharp {env.TorchSharp}, LibTorch {env.LibTorch}, {env.Dotnet})");
+        Console.WriteLine($"spikekit {env.SpikeKit}" + (env.Commit is { } c ? $" (commit {c})" : "") + $" (TorchSharp {env.TorchSharp}, LibTorch {env.LibTorch}, {env.Dotnet})");
         return 0;
     }
 

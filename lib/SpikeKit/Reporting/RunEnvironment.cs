@@ -14,8 +14,9 @@ namespace SpikeKit.Reporting;
 /// <param name="Threads">TorchSharp intra-op threads in use.</param>
 /// <param name="Device">Compute device.</param>
 /// <param name="NativeLoader">How TorchSharp's native backend was loaded.</param>
+/// <param name="Commit">The git commit SpikeKit was built from (null when built outside a git checkout or by an older version).</param>
 public sealed record RunEnvironment(string SpikeKit, string TorchSharp, string LibTorch, string Dotnet, string Os, string Machine,
-    int Threads, string Device, string NativeLoader)
+    int Threads, string Device, string NativeLoader, string? Commit = null)
 {
     /// <summary>The current process's environment.</summary>
     public static RunEnvironment Current(string device = "cpu") => new(
@@ -27,7 +28,8 @@ public sealed record RunEnvironment(string SpikeKit, string TorchSharp, string L
         $"{Environment.MachineName} ({Environment.ProcessorCount} logical cores, {RuntimeInformation.ProcessArchitecture})",
         torch.get_num_threads(),
         device,
-        Native.TorchNative.Description);
+        Native.TorchNative.Description,
+        typeof(RunEnvironment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+') is [_, var sha, ..] ? sha : null);
 
     static string Version(Assembly a) =>
         a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? a.GetName().Version?.ToString() ?? "?";
