@@ -48,7 +48,16 @@ static class Commands
         return 0;
     }
 
-    sealed record Parsed(RunConfig Config, Dictionary<string, string> Extra, bool Help);
+    sealed record Parsed(RunConfig Config, Dictionary<string, string> Extra, bool Help)
+    {
+        /// <summary>--quiet (default false).</summary>
+        public bool Quiet => Extra.TryGetValue("--quiet", out var q) && CliOption.Bool("--quiet", q);
+
+        /// <summary>--seeds as a list (default: the config's seed).</summary>
+        public long[] Seeds => Extra.TryGetValue("--seeds", out var s)
+            ? s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x => CliOption.Long("--seeds", x)).ToArray()
+            : [Config.Seed];
+    }
 
     /// <summary>Parses <c>--name value</c> pairs into the config; <paramref name="extra"/> names verb-specific options.</summary>
     static Parsed Parse(string[] args, RunConfig start, IReadOnlyDictionary<string, string> extra)
@@ -108,7 +117,7 @@ static class Commands
         }
         var config = parsed.Config.Validate();
         var outDir = parsed.Extra.GetValueOrDefault("--out", Path.Combine("results", "train"));
-        bool quiet = parsed.Extra.TryGetValue("--quiet", out var q) && CliOption.Bool("--quiet", q);
+        bool quiet = parsed.Quiet;
         var summary = ExperimentRunner.Run(config, outDir, quiet ? null : new ConsoleProgress());
         Console.WriteLine($"{config.Variant}: final test accuracy {100 * summary.FinalTestAccuracy:F2}% (best {100 * summary.BestTestAccuracy:F2}% at epoch {summary.BestEpoch}), " +
                           $"mean quantization error {summary.FinalMeanQuantizationError:F4}, mean firing rate {summary.FinalMeanFiringRate:F3}, {summary.WallSeconds:F0} s; results in {outDir}");
@@ -137,11 +146,9 @@ static class Commands
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var v in variants)
             if (!LossVariant.Names.Contains(v)) throw new ConfigException("variants", $"unknown variant '{v}' (known: {string.Join(", ", LossVariant.Names)})");
-        var seeds = parsed.Extra.TryGetValue("--seeds", out var s)
-            ? s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x => CliOption.Long("--seeds", x)).ToArray()
-            : [config.Seed];
+        var seeds = parsed.Seeds;
         var outDir = parsed.Extra.GetValueOrDefault("--out", Path.Combine("results", "ablation"));
-        bool quiet = parsed.Extra.TryGetValue("--quiet", out var q) && CliOption.Bool("--quiet", q);
+        bool quiet = parsed.Quiet;
         var rows = Ablation.Run(config, variants, seeds, outDir,
             quiet ? null : c => new ConsoleProgress($"[{c.Variant} seed {c.Seed}] "));
         Console.WriteLine();
@@ -184,11 +191,9 @@ static class Commands
         var values = list.Split(list.Contains(';') ? ';' : ',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (values.Length == 0) throw new UsageException("--vary needs at least one value");
         var arms = values.Select(v => new Sweep.Arm($"{name}={v.Replace('/', '_')}", option.Apply(parsed.Config, v))).ToList();
-        var seeds = parsed.Extra.TryGetValue("--seeds", out var s)
-            ? s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x => CliOption.Long("--seeds", x)).ToArray()
-            : [parsed.Config.Seed];
+        var seeds = parsed.Seeds;
         var outDir = parsed.Extra.GetValueOrDefault("--out", Path.Combine("results", "sweep"));
-        bool quiet = parsed.Extra.TryGetValue("--quiet", out var q) && CliOption.Bool("--quiet", q);
+        bool quiet = parsed.Quiet;
         var rows = Sweep.Run(arms, seeds, outDir, quiet ? null : c => new ConsoleProgress($"[{name}={option.Current(c)} seed {c.Seed}] "));
         Console.WriteLine();
         Console.WriteLine(File.ReadAllText(Path.Combine(outDir, "sweep.md")));

@@ -87,9 +87,6 @@ static class SweepCommand
     static Options ParseOptions(string[] args)
     {
         var o = new Options();
-        int cpus = o.Slurm.CpusPerTask, mem = o.Slurm.MemoryMb, maxPar = o.Slurm.MaxParallel, gpus = o.Slurm.Gpus;
-        string time = o.Slurm.Time;
-        string? partition = null;
         for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
@@ -112,16 +109,16 @@ static class SweepCommand
                 case "--threads": o.Threads = CliOption.Int("--threads", value); if (o.Threads < 0) throw new ConfigException("threads", "must be >= 0"); break;
                 case "--device": o.Device = value; break;
                 case "--quiet": o.Quiet = CliOption.Bool("--quiet", value); break;
-                case "--slurm-cpus": cpus = CliOption.Int(key, value); break;
-                case "--slurm-mem": mem = CliOption.Int(key, value); break;
-                case "--slurm-time": time = value; break;
-                case "--slurm-max-parallel": maxPar = CliOption.Int(key, value); break;
-                case "--slurm-partition": partition = value; break;
-                case "--slurm-gpus": gpus = CliOption.Int(key, value); break;
+                case "--slurm-cpus": o.Slurm = o.Slurm with { CpusPerTask = CliOption.Int(key, value) }; break;
+                case "--slurm-mem": o.Slurm = o.Slurm with { MemoryMb = CliOption.Int(key, value) }; break;
+                case "--slurm-time": o.Slurm = o.Slurm with { Time = value }; break;
+                case "--slurm-max-parallel": o.Slurm = o.Slurm with { MaxParallel = CliOption.Int(key, value) }; break;
+                case "--slurm-partition": o.Slurm = o.Slurm with { Partition = value }; break;
+                case "--slurm-gpus": o.Slurm = o.Slurm with { Gpus = CliOption.Int(key, value) }; break;
                 default: throw new UsageException($"unknown option '{key}' for sweep SPEC (see spikekit sweep --help)");
             }
         }
-        o.Slurm = new SlurmOptions(cpus, mem, time, maxPar, partition, gpus).Validate();
+        o.Slurm.Validate();
         return o;
     }
 
@@ -211,11 +208,10 @@ static class SweepCommand
         int total = queue.Count;
         Console.Error.WriteLine($"sweep {plan.Name}: {plan.Runs.Count} runs, {plan.Runs.Count - total} already complete; " +
                                 $"{o.Jobs} at a time with {threads} thread(s) each; results in {sweepDir}, logs in {logs}");
-        var running = new List<(PlannedRun Run, Process Process, Stopwatch Clock)>();
+        var running = new List<Child>();
         var self = Self();
-        int finished = 0, failed = 0;
+        int finished = 0;
         var durations = new List<double>();
-        var last = new Dictionary<string, int>();
         try
         {
             while (queue.Count > 0 || running.Count > 0)
@@ -233,24 +229,28 @@ static class SweepCommand
                     p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
                     p.BeginOutputReadLine();
                     p.BeginErrorReadLine();
-                    running.Add((run, p, Stopwatch.StartNew()));
+                    running.Add(new Child(run, p, log, Stopwatch.StartNew()));
                     Console.Error.WriteLine($"started  [{run.Index}] {run.Id} (pid {p.Id})");
                 }
                 Thread.Sleep(500);
-                foreach (var (run, p, clock) in running.ToList())
+                foreach (var child in running.ToList())
                 {
+                    var (run, p, log, clock) = (child.Run, child.Process, child.Log, child.Clock);
                     if (!p.HasExited)
                     {
+                        // Read the checkpoint's state only when the file changed: it holds every finished epoch's metrics.
+                        var ckpt = Path.Combine(SweepRunner.RunFolder(sweepDir, run), Checkpoint.FileName);
+                        var written = File.GetLastWriteTimeUtc(ckpt);
+                        if (written == child.CheckpointWritten) continue;
+                        child.CheckpointWritten = written;
                         var st = SweepRunner.Status(sweepDir, run);
-                        if (st.State == "partial" && last.GetValueOrDefault(run.Id) != st.EpochsDone)
-                        {
-                            last[run.Id] = st.EpochsDone;
+                        if (st.State == "partial")
                             Console.Error.WriteLine($"         [{run.Index}] {run.Id}: epoch {st.EpochsDone}/{run.Config.Epochs} done");
-                        }
                         continue;
                     }
                     p.WaitForExit();
-                    running.Remove((run, p, clock));
+                    log.Dispose();
+                    running.Remove(child);
                     finished++;
                     var status = SweepRunner.Status(sweepDir, run);
                     if (p.ExitCode == 0 && status.State == "complete")
@@ -262,7 +262,6 @@ static class SweepCommand
                     }
                     else
                     {
-                        failed++;
                         var tail = File.ReadLines(Path.Combine(logs, run.Id + ".log")).LastOrDefault(l => l.StartsWith("spikekit:", StringComparison.Ordinal)) ?? $"exit code {p.ExitCode}";
                         Console.Error.WriteLine($"FAILED   [{run.Index}] {run.Id}: {tail} (log: {Path.Combine(logs, run.Id + ".log")})");
                     }
@@ -272,10 +271,20 @@ static class SweepCommand
         }
         finally
         {
-            foreach (var (_, p, _) in running) { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }
+            foreach (var child in running)
+            {
+                try { child.Process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                child.Log.Dispose();
+            }
         }
         var statuses = plan.Runs.Select(r => SweepRunner.Status(sweepDir, r)).ToList();
         return Finish(plan, sweepDir, statuses, 1);
+    }
+
+    /// <summary>A run being trained by a child process, with its log and the last seen write time of its checkpoint.</summary>
+    sealed record Child(PlannedRun Run, Process Process, StreamWriter Log, Stopwatch Clock)
+    {
+        public DateTime CheckpointWritten { get; set; }
     }
 
     static int Finish(SweepPlan plan, string sweepDir, IReadOnlyList<SweepRunStatus> statuses, int failCode)

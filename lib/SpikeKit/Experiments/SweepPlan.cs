@@ -19,11 +19,14 @@ public sealed record SweepPlan(string Name, string? Description, SweepTable Tabl
     /// <summary>File name of the plan inside the sweep folder.</summary>
     public const string FileName = "sweep.json";
 
-    /// <summary>Writes the plan atomically (temp file, then rename).</summary>
+    /// <summary>Writes the plan atomically (temp file, then rename); a file that already holds the same plan is left as it is
+    /// (every array task of a sweep writes the plan it runs).</summary>
     public void Save(string path)
     {
+        var text = JsonSerializer.Serialize(this, RunSummary.Json);
+        if (File.Exists(path) && File.ReadAllText(path) == text) return;
         var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, RunSummary.Json));
+        File.WriteAllText(tmp, text);
         File.Move(tmp, path, overwrite: true);
     }
 

@@ -41,22 +41,25 @@ public sealed class SweepSpec
     readonly List<(string Path, Dictionary<string, HashSet<string>> Match)> _excludes;
     readonly JsonObject? _table;
     readonly JsonArray? _reference;
+    /// <summary>Smoke-test cap on samples per split (one epoch); null for the spec as written.</summary>
+    readonly int? _limit;
 
     sealed record AxisValue(string Label, JsonObject Fields, string Path);
     sealed record Axis(string Name, List<AxisValue> Values);
 
     /// <summary>Sweep name.</summary>
-    public string Name { get; private set; }
+    public string Name { get; }
     /// <summary>Free text from the spec.</summary>
     public string? Description { get; }
     /// <summary>Where the spec came from (file path or preset name), used in error messages.</summary>
     public string Source { get; }
 
     SweepSpec(string source, string name, string? description, JsonObject baseConfig, List<Axis> axes,
-        List<(string, List<Axis>)> includes, List<(string, Dictionary<string, HashSet<string>>)> excludes, JsonObject? table, JsonArray? reference)
+        List<(string, List<Axis>)> includes, List<(string, Dictionary<string, HashSet<string>>)> excludes, JsonObject? table, JsonArray? reference,
+        int? limit = null)
     {
         Source = source; Name = name; Description = description; _base = baseConfig; _axes = axes;
-        _includes = includes; _excludes = excludes; _table = table; _reference = reference;
+        _includes = includes; _excludes = excludes; _table = table; _reference = reference; _limit = limit;
     }
 
     /// <summary>Names of the presets shipped with SpikeKit (<c>cpu-ablation</c>, <c>paper-cifar10</c>, …).</summary>
@@ -162,12 +165,8 @@ public sealed class SweepSpec
     public SweepSpec WithLimit(int limit)
     {
         if (limit < 1) throw new ConfigException("limit", $"must be >= 1, got {limit}");
-        var clone = new SweepSpec(Source, $"{Name}-limit{limit}", Description, (JsonObject)_base.DeepClone(), _axes, _includes, _excludes, _table, _reference);
-        clone._limit = limit;
-        return clone;
+        return new SweepSpec(Source, $"{Name}-limit{limit}", Description, _base, _axes, _includes, _excludes, _table, _reference, limit);
     }
-
-    int? _limit;
 
     /// <summary>Expands the spec into its runs (validated), with stable ids and the table layout.</summary>
     public SweepPlan Expand()
