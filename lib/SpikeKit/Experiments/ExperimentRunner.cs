@@ -39,6 +39,10 @@ public static class ExperimentRunner
         Directory.CreateDirectory(outDir);
         var summaryPath = Path.Combine(outDir, "summary.json");
         if (File.Exists(summaryPath)) File.Delete(summaryPath);
+        // Temp files of an attempt killed while writing its summary or checkpoint (renamed into place only when whole).
+        foreach (var tmp in Directory.EnumerateFiles(outDir, "*.tmp").Where(f => Path.GetFileName(f).StartsWith("summary.json.", StringComparison.Ordinal)
+                     || Path.GetFileName(f).StartsWith(Checkpoint.FileName + ".", StringComparison.Ordinal)))
+            File.Delete(tmp);
 
         var history = new List<EpochMetrics>();
         var checkpointPath = Path.Combine(outDir, Checkpoint.FileName);

@@ -3,7 +3,13 @@ using SpikeKit.Training;
 
 namespace SpikeKit.Tests.Experiments;
 
+/// <summary>Tests that compare whole runs bit for bit: they run alone, since LibTorch's global RNG (seeded per run) and
+/// thread count are shared with every test running in parallel in this process.</summary>
+[CollectionDefinition(nameof(BitExactRunsCollection), DisableParallelization = true)]
+public sealed class BitExactRunsCollection;
+
 /// <summary>Per-epoch checkpoints: a run stopped after an epoch and started again writes exactly the files of an uninterrupted run.</summary>
+[Collection(nameof(BitExactRunsCollection))]
 public class CheckpointTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("spikekit-ckpt-").FullName;
