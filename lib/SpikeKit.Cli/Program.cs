@@ -1,13 +1,13 @@
 using System.Globalization;
 using SpikeKit.Cli;
-using SpikeKit.Experiments;
+using SpikeKit.Config;
 using SpikeKit.Training;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 try
 {
-    return Commands.Run(args);
+    return SpikeKitCommand.Run(args);
 }
 catch (ConfigException e)
 {
@@ -15,21 +15,21 @@ catch (ConfigException e)
     var option = e.Field.Length > 0 && e.Field.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') && !e.Field.StartsWith('-')
         ? "--" + e.Field : e.Field;
     Console.Error.WriteLine($"spikekit: {option}: {e.Message[(e.Field.Length + 2)..]}");
-    return 2;
+    return ExitCodes.BadOption;
 }
 catch (UsageException e)
 {
-    Console.Error.WriteLine($"spikekit: {e.Message} (see spikekit --help)");
-    return 2;
+    Console.Error.WriteLine($"spikekit: {e.Message}");
+    return ExitCodes.BadOption;
 }
 catch (TrainingDivergedException e)
 {
     Console.Error.WriteLine($"spikekit: {e.Message}");
-    return 3;
+    return ExitCodes.Diverged;
 }
 catch (Exception e) when (e is not OutOfMemoryException)
 {
     Console.Error.WriteLine($"spikekit: {e.Message.Split('\n')[0]}");
     if (Environment.GetEnvironmentVariable("SPIKEKIT_DEBUG") is { Length: > 0 }) Console.Error.WriteLine(e);
-    return 1;
+    return ExitCodes.Failed;
 }

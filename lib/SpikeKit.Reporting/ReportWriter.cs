@@ -98,9 +98,7 @@ public static class ReportWriter
         return new ReportFiles(Path.GetFullPath(mdPath), paths, tables);
     }
 
-    /// <summary>True when completed runs of loss variant rmp span at least two λ values.</summary>
-    static bool SpansLambdas(ResultSet results) =>
-        results.Runs.Where(r => r.Completed && r.Config!.Variant == "rmp").Select(r => r.Config!.RmpLambda).Distinct().Count() > 1;
+    static bool SpansLambdas(ResultSet results) => results.SpansLambdas;
 
     static Deedle.Frame<int, string> Runs(ResultSet results)
     {
@@ -108,7 +106,7 @@ public static class ReportWriter
         foreach (var r in results.Runs)
         {
             var s = r.Summary;
-            t.Add(("variant", r.Variant), ("seed", r.Seed), ("status", s?.Status ?? "running"), ("epochs", s?.EpochsCompleted ?? r.LastEpoch),
+            t.Add(("variant", r.Variant), ("seed", r.Seed), ("status", r.StatusText), ("epochs", s?.EpochsCompleted ?? r.LastEpoch),
                 ("final acc (%)", 100 * (s?.FinalTestAccuracy ?? double.NaN)), ("QE", s?.FinalMeanQuantizationError ?? double.NaN),
                 ("wall (s)", s?.WallSeconds ?? double.NaN));
         }

@@ -8,6 +8,7 @@ open SpikeKit.Native
 open SpikeKit.Neurons
 open SpikeKit.Surrogates
 open SpikeKit.Losses
+open SpikeKit.Config
 
 let private values (t: torch.Tensor) : float[] =
     use d = t.detach().to_type(torch.ScalarType.Float64).contiguous()
@@ -79,10 +80,49 @@ let ``a sweep spec expands and runs from F#`` () =
     Assert.Equal<string list>([ "baseline"; "rmp" ], [ for r in plan.Runs -> r.Labels.["variant"] ])
     let dir = IO.Directory.CreateTempSubdirectory("spikekit-fs-").FullName
     try
-        let statuses = SpikeKit.Experiments.SweepRunner.RunAll(IO.Path.Combine(dir, plan.Name), plan)
-        Assert.All(statuses, fun s -> Assert.Equal("complete", s.State))
+        // Two runs at a time, each in a spikekit child process, from F#.
+        let outcome = SpikeKit.Experiments.SweepRunner.RunAll(IO.Path.Combine(dir, plan.Name), plan, SpikeKit.Experiments.SweepOptions(Jobs = 2, Threads = 1))
+        Assert.All(outcome.Runs, fun s -> Assert.Equal(SpikeKit.Runs.RunStatus.Completed, s.Status))
+        Assert.True(outcome.AllComplete)
+        // Run again: every run is complete, nothing is trained.
+        let again = SpikeKit.Experiments.SweepRunner.RunAll(IO.Path.Combine(dir, plan.Name), plan)
+        Assert.Empty(again.Failures)
+        let log = IO.File.ReadAllLines(IO.Path.Combine(dir, plan.Name, SpikeKit.Experiments.SweepRunner.LogFile))
+        Assert.Equal(2, log |> Array.filter (fun l -> l.Contains " completed ") |> Array.length)
         // Malformed specs name the JSON path.
-        let e = Assert.Throws<SpikeKit.Experiments.ConfigException>(fun () -> SpikeKit.Experiments.SweepSpec.Parse("""{ "grid": { "seed": ["x"] } }""") |> ignore)
+        let e = Assert.Throws<SpikeKit.Config.ConfigException>(fun () -> SpikeKit.Experiments.SweepSpec.Parse("""{ "grid": { "seed": ["x"] } }""") |> ignore)
         Assert.Equal("$.grid.seed[0]", e.Field)
     finally
         IO.Directory.Delete(dir, true)
+
+[<Fact>]
+let ``a config field changes by name from F#, parsed like the command line`` () =
+    let c = SpikeKit.Config.RunConfig()
+    let d = c.With("rmp-lambda", 0.3).With("timesteps", "6").With("flip", true).With("trainLimit", "all")
+    Assert.Equal(0.3, d.RmpLambda)
+    Assert.Equal(6, d.TimeSteps)
+    Assert.True d.Flip
+    Assert.False(d.TrainLimit.HasValue)
+    Assert.Equal(0.5, c.RmpLambda) // the original is unchanged
+    let e = Assert.Throws<SpikeKit.Config.ConfigException>(fun () -> c.With("epochs", "three") |> ignore)
+    Assert.Equal("epochs: 'three' is not an integer", e.Message)
+
+[<Fact>]
+let ``Trainer.Fit trains when called, without enumerating anything`` () =
+    TorchNative.EnsureLoaded()
+    let config = SpikeKit.Config.RunConfig(Dataset = "synthetic", TrainLimit = Nullable 64, TestLimit = Nullable 32, Epochs = 2, BatchSize = 32, Width = 0.25, TimeSteps = 2)
+    let struct (train, test) = SpikeKit.Data.Datasets.Load(config.Dataset, null, config.TrainLimit, config.TestLimit, 0L)
+    use train = train
+    use test = test
+    torch.manual_seed 0L |> ignore
+    use model = SpikeKit.Models.ModelZoo.Create(config.Model, config.ToModelOptions(train.Channels, train.Height, train.Classes))
+    let before = values (model.parameters() |> Seq.head)
+    use trainer = new SpikeKit.Training.Trainer(model, config.ToLoss(), config.ToTrainingOptions())
+    let seen = ResizeArray<int>()
+    let options = config.ToTrainingOptions()
+    let trainLoader = new SpikeKit.Data.BatchLoader(train, options.BatchSize, true, SpikeKit.Data.Augmentation.None, 0L)
+    let testLoader = new SpikeKit.Data.BatchLoader(test, 32, false, SpikeKit.Data.Augmentation.None, 0L)
+    let history = trainer.Fit(trainLoader, testLoader, afterEpoch = (fun m -> seen.Add m.Epoch))
+    Assert.Equal(2, history.Count)
+    Assert.Equal<int list>([ 1; 2 ], List.ofSeq seen)
+    Assert.NotEqual<float[]>(before, values (model.parameters() |> Seq.head))

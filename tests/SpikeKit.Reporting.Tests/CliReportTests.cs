@@ -52,13 +52,17 @@ public class CliReportTests : IDisposable
         var r = Cli("sweep", "--vary", "rmp-clip=true,false", "--dataset", "synthetic", "--train-limit", "64", "--test-limit", "32",
             "--epochs", "1", "--batch-size", "32", "--width", "0.25", "--timesteps", "2", "--threads", "1", "--quiet", "true", "--out", outDir);
         Assert.True(r.Code == 0, r.Err);
-        Assert.True(File.Exists(Path.Combine(outDir, "rmp-clip=false", "seed0", "summary.json")));
-        Assert.Contains("| rmp-clip=true |", r.Out);
+        // One sweep folder: sweep.json and a run folder per value, each run's config holding its value.
+        var plan = SpikeKit.Experiments.SweepRunner.LoadPlan(outDir);
+        Assert.Equal([true, false], plan.Runs.Select(run => run.Config.RmpClip));
+        Assert.All(plan.Runs, run => Assert.True(File.Exists(Path.Combine(outDir, run.Id, "summary.json"))));
+        Assert.Contains("| rmpClip | all |", r.Out);   // the paper table: a row per value
+        Assert.Contains("| false | ", r.Out);
         var bad = Cli("sweep", "--vary", "nonsense=1,2", "--dataset", "synthetic");
         Assert.Equal(2, bad.Code);
-        Assert.Contains("unknown option 'nonsense'", bad.Err);
+        Assert.Contains("--vary: unknown setting 'nonsense'", bad.Err);
         var rep = Cli("report", outDir);
         Assert.True(rep.Code == 0, rep.Err);
-        Assert.Contains("| rmp-clip=false |", File.ReadAllText(Path.Combine(outDir, "report.md")));
+        Assert.Contains("| rmpClip=false |", File.ReadAllText(Path.Combine(outDir, "report.md")));
     }
 }

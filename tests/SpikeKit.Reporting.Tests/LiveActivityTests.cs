@@ -8,6 +8,8 @@ using SpikeKit.Reporting.Frames;
 using SpikeKit.Reporting.Plotting;
 using TorchSharp;
 using static TorchSharp.torch;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Tests;
 
@@ -71,18 +73,19 @@ public class LiveActivityTests : IDisposable
     }
 
     [Fact]
-    public void SweepRunsEachArmIntoItsFolderAndLoadsAsAResultSet()
+    public void ArmsRunAsASweepAndLoadAsAResultSet()
     {
         var baseConfig = new RunConfig { Dataset = "synthetic", TrainLimit = 64, TestLimit = 32, Epochs = 1, BatchSize = 32, Width = 0.25, TimeSteps = 2, Threads = 1, Variant = "rmp" };
-        var arms = new[] { new Sweep.Arm("rmp-lambda=0", baseConfig with { RmpLambda = 0 }), new Sweep.Arm("rmp-lambda=1", baseConfig with { RmpLambda = 1 }) };
-        var rows = Sweep.Run(arms, [0], _dir);
-        Assert.Equal(["rmp-lambda=0", "rmp-lambda=1"], rows.Select(r => r.Variant));
-        Assert.True(File.Exists(Path.Combine(_dir, "rmp-lambda=1", "seed0", "summary.json")));
-        Assert.StartsWith("arm,seeds,final_acc", File.ReadAllLines(Path.Combine(_dir, "sweep.csv"))[0]);
+        var arms = new[] { new SweepArm("rmp-lambda=0", baseConfig with { RmpLambda = 0 }), new SweepArm("rmp-lambda=1", baseConfig with { RmpLambda = 1 }) };
+        var plan = SweepSpec.FromArms("arms", arms, [0]).Expand();
+        Assert.Equal(["rmp-lambda=0", "rmp-lambda=1"], plan.Runs.Select(r => r.Labels["arm"]));
+        var outcome = SweepRunner.RunAll(_dir, plan);
+        Assert.True(outcome.AllComplete);
+        Assert.True(File.Exists(Path.Combine(_dir, plan.Runs[1].Id, "summary.json")));
         var rs = ResultSet.Load(_dir);
         Assert.Equal(["rmp-lambda=0", "rmp-lambda=1"], rs.Variants);
         Assert.Equal(new[] { 0.0, 1.0 }, rs.LambdaSweep().GetColumn<double>("lambda").Values);
-        Assert.Throws<ConfigException>(() => Sweep.Run([arms[0], arms[0]], [0], _dir));
-        Assert.Throws<ConfigException>(() => Sweep.Run([new Sweep.Arm("a/b", baseConfig)], [0], _dir));
+        Assert.Throws<ConfigException>(() => SweepSpec.FromArms("arms", [arms[0], arms[0]], [0]));
+        Assert.Throws<ConfigException>(() => SweepSpec.FromArms("arms", [], [0]));
     }
 }

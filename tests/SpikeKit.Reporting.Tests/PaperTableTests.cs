@@ -1,6 +1,8 @@
 using System.Xml.Linq;
 using SpikeKit.Experiments;
 using SpikeKit.Reporting.Frames;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Tests;
 
@@ -103,12 +105,9 @@ public class PaperTableTests : IDisposable
     public void RunsNotCompleteAreListedInPlanOrder()
     {
         var t = Load();
-        Assert.Equal(["cnn-t4-rmp-s2 (failed: boom)", "cnn-t2-baseline-s1 (missing)"], t.Incomplete.Select(r => r.ToString()));
-        Assert.Equal("failed", t.Incomplete[0].State);
-        Assert.Equal("Not complete: 2 of 12 planned runs — cnn-t4-rmp-s2 (failed: boom); cnn-t2-baseline-s1 (missing).", t.IncompleteNote);
-        // A run folder without summary.json is unfinished, not missing.
-        Directory.CreateDirectory(Path.Combine(_dir, "cnn-t2-baseline-s1"));
-        Assert.Equal("unfinished", PaperTable.Load(_dir).Incomplete[1].State);
+        Assert.Equal(["cnn-t4-rmp-s2 (failed: boom)", "cnn-t2-baseline-s1 (pending)"], t.Incomplete.Select(r => r.ToString()));
+        Assert.Equal(RunStatus.Failed, t.Incomplete[0].State);
+        Assert.Equal("Not complete: 2 of 12 planned runs — cnn-t4-rmp-s2 (failed: boom); cnn-t2-baseline-s1 (pending).", t.IncompleteNote);
     }
 
     [Fact]

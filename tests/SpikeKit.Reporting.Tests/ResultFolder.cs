@@ -2,6 +2,8 @@ using SpikeKit.Experiments;
 using SpikeKit.Probes;
 using SpikeKit.Reporting;
 using SpikeKit.Training;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Tests;
 
@@ -22,12 +24,12 @@ internal static class ResultFolder
     /// QE <paramref name="qe"/> and 2·qe, rates 0.1 and 0.2; an rmp variant also logs rmp_lambda/rmp_value.
     /// </summary>
     public static RunSummary WriteRun(string dir, string variant, long seed, double[] accs, double qe, double rmpLambda = 0.5,
-        string status = "completed") =>
+        RunStatus status = RunStatus.Completed) =>
         WriteRun(dir, new RunConfig { Dataset = "synthetic", Variant = variant, Seed = seed, Epochs = accs.Length, RmpLambda = rmpLambda, Width = 0.25, TimeSteps = 2 },
             accs, qe, status);
 
     /// <summary>As above, with the run's config given (its variant decides whether rmp values are logged).</summary>
-    public static RunSummary WriteRun(string dir, RunConfig config, double[] accs, double qe, string status = "completed")
+    public static RunSummary WriteRun(string dir, RunConfig config, double[] accs, double qe, RunStatus status = RunStatus.Completed)
     {
         var variant = config.Variant;
         var rmpLambda = config.RmpLambda;
@@ -46,7 +48,7 @@ internal static class ResultFolder
         var last = history[^1];
         var best = history.OrderByDescending(h => h.TestAccuracy).First();
         var env = new RunEnvironment("test", "0.107.0", "2.10", ".NET", "linux", "test", 1, "cpu", "none");
-        var summary = new RunSummary(status, status == "failed" ? "boom" : null, config, env, history.Count, last.TestAccuracy,
+        var summary = new RunSummary(status, status == RunStatus.Failed ? "boom" : null, config, env, history.Count, last.TestAccuracy,
             best.TestAccuracy, best.Epoch, last.MeanQuantizationError, last.MeanFiringRate, 12.5, "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z");
         summary.Save(Path.Combine(dir, "summary.json"));
         return summary;
@@ -60,10 +62,10 @@ internal static class ResultFolder
     {
         return
         [
-            WriteRun(Ablation.RunDirectory(root, "baseline", 0), "baseline", 0, [0.70, 0.80], 0.12),
-            WriteRun(Ablation.RunDirectory(root, "baseline", 1), "baseline", 1, [0.72, 0.84], 0.14),
-            WriteRun(Ablation.RunDirectory(root, "rmp", 0), "rmp", 0, [0.75, 0.82], 0.08),
-            WriteRun(Ablation.RunDirectory(root, "rmp", 1), "rmp", 1, [0.74, 0.82], 0.10),
+            WriteRun(Path.Combine(root, "baseline", "seed0"), "baseline", 0, [0.70, 0.80], 0.12),
+            WriteRun(Path.Combine(root, "baseline", "seed1"), "baseline", 1, [0.72, 0.84], 0.14),
+            WriteRun(Path.Combine(root, "rmp", "seed0"), "rmp", 0, [0.75, 0.82], 0.08),
+            WriteRun(Path.Combine(root, "rmp", "seed1"), "rmp", 1, [0.74, 0.82], 0.10),
         ];
     }
 
@@ -80,12 +82,12 @@ internal static class ResultFolder
     /// </summary>
     public static SweepPlan WriteSweep(string root)
     {
-        var specs = new (string T, string Variant, (double? Acc, double Qe, string Status)[] Seeds)[]
+        var specs = new (string T, string Variant, (double? Acc, double Qe, RunStatus Status)[] Seeds)[]
         {
-            ("4", "baseline", [(0.88, 0.18, "completed"), (0.89, 0.18, "completed"), (0.90, 0.18, "completed")]),
-            ("4", "rmp", [(0.895, 0.08, "completed"), (0.905, 0.10, "completed"), (0.10, 0.50, "failed")]),
-            ("2", "baseline", [(0.80, 0.20, "completed"), (null, 0, "missing"), (0.84, 0.22, "completed")]),
-            ("2", "rmp", [(0.83, 0.10, "completed"), (0.85, 0.12, "completed"), (0.87, 0.14, "completed")]),
+            ("4", "baseline", [(0.88, 0.18, RunStatus.Completed), (0.89, 0.18, RunStatus.Completed), (0.90, 0.18, RunStatus.Completed)]),
+            ("4", "rmp", [(0.895, 0.08, RunStatus.Completed), (0.905, 0.10, RunStatus.Completed), (0.10, 0.50, RunStatus.Failed)]),
+            ("2", "baseline", [(0.80, 0.20, RunStatus.Completed), (null, 0, RunStatus.Pending), (0.84, 0.22, RunStatus.Completed)]),
+            ("2", "rmp", [(0.83, 0.10, RunStatus.Completed), (0.85, 0.12, RunStatus.Completed), (0.87, 0.14, RunStatus.Completed)]),
         };
         var runs = new List<PlannedRun>();
         foreach (var (t, variant, seeds) in specs)

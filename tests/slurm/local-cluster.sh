@@ -464,7 +464,7 @@ cmd_demo() {
     grep -q '4 runs into .* — 4 complete$' "$out/dry-run.txt" || die "demo: not all 4 array tasks completed their run"
     dotnet "$cli" report "$out/slurm/slurm-demo" >&2 || die "spikekit report failed"
     t2=$(now)
-    dotnet "$cli" sweep "$spec" --out "$out/local" --jobs 2 --quiet true >/dev/null || die "local sweep failed"
+    dotnet "$cli" sweep "$spec" --out "$out/local" --jobs 2 --quiet >/dev/null || die "local sweep failed"
     t_local=$(elapsed "$t2")
     if ! diff -u "$out/local/slurm-demo/tables.md" "$out/slurm/slurm-demo/tables.md" >&2; then
         die "demo: the Slurm sweep's tables.md differs from the local sweep's"

@@ -1,4 +1,6 @@
 using SpikeKit.Experiments;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Frames;
 
@@ -26,11 +28,10 @@ public sealed record PaperCell(PaperHeading Row, PaperHeading Column, IReadOnlyL
 
 /// <summary>A planned run of a sweep that has not completed.</summary>
 /// <param name="Run">The planned run.</param>
-/// <param name="State"><c>missing</c> (no run folder), <c>unfinished</c> (a folder without <c>summary.json</c>: running or
-/// killed), <c>failed</c>, or the summary's status when it is anything else.</param>
+/// <param name="State">Pending (nothing of the run yet), partial (a checkpoint: running or killed) or failed.</param>
 /// <param name="Error">The summary's one-line error, when it has one.</param>
-public sealed record IncompleteRun(PlannedRun Run, string State, string? Error)
+public sealed record IncompleteRun(PlannedRun Run, RunStatus State, string? Error)
 {
     /// <summary>"id (state: error)".</summary>
-    public override string ToString() => $"{Run.Id} ({State}{(string.IsNullOrEmpty(Error) ? "" : $": {Error}")})";
+    public override string ToString() => $"{Run.Id} ({State.ToString().ToLowerInvariant()}{(string.IsNullOrEmpty(Error) ? "" : $": {Error}")})";
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Deedle;
 using SpikeKit.Experiments;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Frames;
 
@@ -28,7 +30,7 @@ public sealed class PaperTable
             {
                 var runs = grid.Plan.Runs.Where(r => grid.RowOf(r) == row && grid.ColumnOf(r) == column).ToList();
                 if (runs.Count == 0) continue;
-                var done = runs.Select(r => summaries[r.Id]).OfType<RunSummary>().Where(s => s.Status == "completed").ToList();
+                var done = runs.Select(r => summaries[r.Id]).OfType<RunSummary>().Where(s => s.IsCompleted).ToList();
                 cells.Add(new PaperCell(row, column, runs, done.Count, Stat.Of(done.Select(s => 100 * s.FinalTestAccuracy)),
                     Stat.Of(done.Select(s => s.FinalMeanQuantizationError)), double.NaN, double.NaN, Match(row, column)));
             }
@@ -55,13 +57,10 @@ public sealed class PaperTable
         var incomplete = new List<IncompleteRun>();
         foreach (var run in grid.Plan.Runs)
         {
-            var dir = Path.Combine(root, run.Id);
-            var path = Path.Combine(dir, "summary.json");
-            var s = File.Exists(path) ? RunSummary.Load(path) : null;
-            summaries[run.Id] = s;
-            if (s?.Status == "completed") continue;
-            incomplete.Add(s is not null ? new IncompleteRun(run, s.Status, s.Error)
-                : new IncompleteRun(run, System.IO.Directory.Exists(dir) ? "unfinished" : "missing", null));
+            var status = SweepRunner.Status(root, run);
+            summaries[run.Id] = status.Summary;
+            if (status.Status == RunStatus.Completed) continue;
+            incomplete.Add(new IncompleteRun(run, status.Status, status.Summary?.Error));
         }
         return new PaperTable(root, grid, summaries, incomplete);
     }

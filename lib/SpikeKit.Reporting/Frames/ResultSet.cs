@@ -1,6 +1,8 @@
 using System.Globalization;
 using Deedle;
 using SpikeKit.Experiments;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Frames;
 
@@ -14,7 +16,15 @@ public readonly record struct Stat(double Mean, double Std, int N)
     public static Stat Of(IEnumerable<double> values)
     {
         var xs = values.Where(v => !double.IsNaN(v)).ToList();
-        return xs.Count == 0 ? new Stat(double.NaN, double.NaN, 0) : new Stat(xs.Average(), Ablation.Std(xs), xs.Count);
+        return xs.Count == 0 ? new Stat(double.NaN, double.NaN, 0) : new Stat(xs.Average(), SampleStd(xs), xs.Count);
+    }
+
+    /// <summary>Sample standard deviation (0 for fewer than two values).</summary>
+    public static double SampleStd(IReadOnlyList<double> xs)
+    {
+        if (xs.Count < 2) return 0;
+        double m = xs.Average();
+        return Math.Sqrt(xs.Sum(x => (x - m) * (x - m)) / (xs.Count - 1));
     }
 }
 
@@ -43,7 +53,7 @@ public sealed class ResultSet
     {
         var table = root.Length == 0 ? null : new[] { "ablation.csv", "sweep.csv" }.Select(f => Path.Combine(root, f)).FirstOrDefault(File.Exists);
         var listed = root.Length > 0 && SweepGrid.TryLoad(root) is { } grid ? grid.CellNames.ToList()
-            : table is null ? [] : File.ReadLines(table).Skip(1).Where(l => l.Length > 0).Select(l => Reporting.Csv.Split(l)[0]).ToList();
+            : table is null ? [] : File.ReadLines(table).Skip(1).Where(l => l.Length > 0).Select(l => Csv.Split(l)[0]).ToList();
         return variants.Distinct()
             .OrderBy(v => listed.IndexOf(v) is var i && i >= 0 ? i : int.MaxValue)
             .ThenBy(v => v == "baseline" ? 0 : 1).ThenBy(v => v, NaturalComparer.Instance).ToList();
@@ -75,10 +85,10 @@ public sealed class ResultSet
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such folder");
         var root = Path.GetFullPath(directory);
-        if (IsRunFolder(root)) return FromRuns([RunResult.Load(root)], root);
+        if (RunFiles.IsRunFolder(root)) return FromRuns([RunResult.Load(root)], root);
         var grid = SweepGrid.TryLoad(root);
         var runs = Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories)
-            .Where(IsRunFolder)
+            .Where(RunFiles.IsRunFolder)
             .Select(d =>
             {
                 var rel = Path.GetRelativePath(root, d).Replace(Path.DirectorySeparatorChar, '/');
@@ -92,7 +102,6 @@ public sealed class ResultSet
         return FromRuns(runs, root);
     }
 
-    static bool IsRunFolder(string d) => File.Exists(Path.Combine(d, "metrics.csv")) || File.Exists(Path.Combine(d, "summary.json"));
 
     /// <summary>A set from runs loaded elsewhere (e.g. several result folders combined).</summary>
     public static ResultSet FromRuns(IEnumerable<RunResult> runs, string root = "")
@@ -174,7 +183,7 @@ public sealed class ResultSet
             {
                 var s = r.Summary;
                 var c = s?.Config;
-                t.Add(("variant", r.Variant), ("seed", r.Seed), ("loss", c?.Variant), ("status", s?.Status ?? "running"),
+                t.Add(("variant", r.Variant), ("seed", r.Seed), ("loss", c?.Variant), ("status", r.StatusText),
                     ("epochs", s?.EpochsCompleted ?? r.LastEpoch), ("final_acc", 100 * (s?.FinalTestAccuracy ?? double.NaN)),
                     ("best_acc", 100 * (s?.BestTestAccuracy ?? double.NaN)), ("best_epoch", s?.BestEpoch),
                     ("mean_quantization_error", s?.FinalMeanQuantizationError ?? double.NaN), ("mean_firing_rate", s?.FinalMeanFiringRate ?? double.NaN),
@@ -198,7 +207,7 @@ public sealed class ResultSet
     public sealed record VariantSummary(string Variant, int Seeds, Stat FinalAccuracy, Stat BestAccuracy, Stat QuantizationError,
         Stat FiringRate, double DeltaAccuracy, double DeltaQuantizationError);
 
-    /// <summary>The per-variant aggregates behind <see cref="Summary"/> (same numbers as <see cref="Ablation.Summarize"/>).</summary>
+    /// <summary>The per-variant aggregates behind <see cref="Summary"/> .</summary>
     public IReadOnlyList<VariantSummary> Summarize(string baseline = "baseline")
     {
         var rows = Variants.Select(v => Runs.Where(r => r.Variant == v && r.Completed).Select(r => r.Summary!).ToList())
@@ -317,30 +326,48 @@ public sealed class ResultSet
     }
 
     /// <summary>
-    /// Accuracy and quantization error against RMP-Loss's λ (completed runs): a run of loss variant <c>rmp</c> counts at its
-    /// <c>rmp_lambda</c>, a baseline run at λ = 0; others are left out. Columns <c>lambda</c>, <c>runs</c>, <c>final_acc</c>,
-    /// <c>final_acc_std</c> (%), <c>mean_quantization_error</c>, <c>mean_quantization_error_std</c>, <c>mean_firing_rate</c>; sorted by λ.
+    /// Accuracy and quantization error against RMP-Loss's λ (completed runs), per task loss: a run counts at the peak λ of its
+    /// RMP-Loss regularizer (read from the loss its config builds, so <c>rmp</c> and <c>tet+rmp</c> runs both count), a run
+    /// without regularizers at λ = 0 (<c>baseline</c> under cross-entropy, <c>tet</c> under TET); runs with other regularizers
+    /// are left out. Columns <c>task</c> (CE or TET), <c>lambda</c>, <c>runs</c>, <c>final_acc</c>, <c>final_acc_std</c> (%),
+    /// <c>mean_quantization_error</c>, <c>mean_quantization_error_std</c>, <c>mean_firing_rate</c>; sorted by task, then λ.
     /// </summary>
     public Frame<int, string> LambdaSweep()
     {
-        var t = new TableBuilder().Columns("lambda", "runs", "final_acc", "final_acc_std", "mean_quantization_error", "mean_quantization_error_std", "mean_firing_rate");
-        foreach (var (lambda, runs) in LambdaGroups())
+        var t = new TableBuilder().Columns("task", "lambda", "runs", "final_acc", "final_acc_std", "mean_quantization_error", "mean_quantization_error_std", "mean_firing_rate");
+        foreach (var g in LambdaGroups())
         {
-            var acc = Stat.Of(runs.Select(s => 100 * s.FinalTestAccuracy));
-            var qe = Stat.Of(runs.Select(s => s.FinalMeanQuantizationError));
-            t.Add(("lambda", lambda), ("runs", runs.Count), ("final_acc", acc.Mean), ("final_acc_std", acc.Std),
-                ("mean_quantization_error", qe.Mean), ("mean_quantization_error_std", qe.Std), ("mean_firing_rate", Stat.Of(runs.Select(s => s.FinalMeanFiringRate)).Mean));
+            var acc = Stat.Of(g.Runs.Select(s => 100 * s.FinalTestAccuracy));
+            var qe = Stat.Of(g.Runs.Select(s => s.FinalMeanQuantizationError));
+            t.Add(("task", g.Task), ("lambda", g.Lambda), ("runs", g.Runs.Count), ("final_acc", acc.Mean), ("final_acc_std", acc.Std),
+                ("mean_quantization_error", qe.Mean), ("mean_quantization_error_std", qe.Std), ("mean_firing_rate", Stat.Of(g.Runs.Select(s => s.FinalMeanFiringRate)).Mean));
         }
         return t.ToFrame();
     }
 
-    internal IReadOnlyList<(double Lambda, List<Reporting.RunSummary> Runs)> LambdaGroups() =>
+    /// <summary>The runs at one RMP-Loss λ under one task loss.</summary>
+    internal sealed record LambdaGroup(string Task, double Lambda, List<RunSummary> Runs);
+
+    internal IReadOnlyList<LambdaGroup> LambdaGroups() =>
         Runs.Where(r => r.Completed)
-            .Select(r => (Run: r.Summary!, Lambda: r.Summary!.Config.Variant == "rmp" ? r.Summary.Config.RmpLambda
-                : r.Summary.Config.Variant == "baseline" ? 0.0 : double.NaN))
-            .Where(p => !double.IsNaN(p.Lambda))
-            .GroupBy(p => p.Lambda).OrderBy(g => g.Key)
-            .Select(g => (g.Key, g.Select(p => p.Run).ToList())).ToList();
+            .Select(r => (Run: r.Summary!, Point: RmpPoint(r.Summary!.Config)))
+            .Where(p => p.Point is not null)
+            .GroupBy(p => p.Point!.Value)
+            .OrderBy(g => g.Key.Task == "CE" ? 0 : 1).ThenBy(g => g.Key.Task, StringComparer.Ordinal).ThenBy(g => g.Key.Lambda)
+            .Select(g => new LambdaGroup(g.Key.Task, g.Key.Lambda, g.Select(p => p.Run).ToList())).ToList();
+
+    /// <summary>True when, under some task loss, completed runs span at least two RMP-Loss λ &gt; 0.</summary>
+    internal bool SpansLambdas => LambdaGroups().Where(g => g.Lambda > 0).GroupBy(g => g.Task).Any(t => t.Count() > 1);
+
+    readonly record struct LambdaPoint(string Task, double Lambda);
+
+    static LambdaPoint? RmpPoint(RunConfig config)
+    {
+        var loss = config.ToLoss();
+        var rmp = loss.Regularizers.FirstOrDefault(w => w.Regularizer is Losses.RmpLoss);
+        if (loss.Regularizers.Count > (rmp is null ? 0 : 1)) return null;
+        return new LambdaPoint(loss.Task is Losses.TetLoss ? "TET" : "CE", rmp?.Lambda.Value ?? 0);
+    }
 
     static Dictionary<(int, int), long> Totals(RunResult r) =>
         r.LayerRows.GroupBy(l => (l.Epoch, l.LayerIndex)).ToDictionary(g => g.Key, g => g.First().Count);

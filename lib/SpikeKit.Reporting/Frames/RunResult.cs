@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Deedle;
 using SpikeKit.Experiments;
+using SpikeKit.Config;
+using SpikeKit.Runs;
+using Col = SpikeKit.Runs.RunFiles.Column;
 
 namespace SpikeKit.Reporting.Frames;
 
@@ -31,13 +34,13 @@ public sealed record LayerRow(int Epoch, int LayerIndex, string Layer, double Fi
 public sealed record HistogramRow(int Epoch, int LayerIndex, string Layer, int Bin, double Left, double Right, long Count);
 
 /// <summary>
-/// One run folder as written by <see cref="ExperimentRunner"/> (<c>metrics.csv</c>, <c>layers.csv</c>,
+/// One run folder as written by <see cref="RunExecutor"/> (<c>metrics.csv</c>, <c>layers.csv</c>,
 /// <c>histograms.csv</c>, <c>timing.csv</c>, <c>summary.json</c>), parsed. Missing files give empty tables; a run still
 /// in progress has no summary.
 /// </summary>
 public sealed partial class RunResult
 {
-    RunResult(string directory, string variant, long seed, Reporting.RunSummary? summary,
+    RunResult(string directory, string variant, long seed, RunSummary? summary,
         IReadOnlyList<IReadOnlyDictionary<string, double>> metrics, IReadOnlyList<string> metricColumns,
         IReadOnlyList<LayerRow> layers, IReadOnlyList<HistogramRow> histograms, IReadOnlyList<(int Epoch, double Train, double Eval)> timing)
     {
@@ -55,13 +58,16 @@ public sealed partial class RunResult
     public long Seed { get; }
 
     /// <summary>Its <c>summary.json</c>, or null while the run has none.</summary>
-    public Reporting.RunSummary? Summary { get; }
+    public RunSummary? Summary { get; }
 
     /// <summary>The run's configuration, when it has a summary.</summary>
     public RunConfig? Config => Summary?.Config;
 
+    /// <summary>The summary's status in lower case (<c>completed</c>, <c>failed</c>), or <c>running</c> while the run has no summary.</summary>
+    public string StatusText => Summary?.Status.ToString().ToLowerInvariant() ?? "running";
+
     /// <summary>True when the summary says <c>completed</c>.</summary>
-    public bool Completed => Summary?.Status == "completed";
+    public bool Completed => Summary?.IsCompleted == true;
 
     /// <summary>Rows of <c>metrics.csv</c>, column name to value (epoch included).</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, double>> MetricRows { get; }
@@ -79,7 +85,7 @@ public sealed partial class RunResult
     public IReadOnlyList<(int Epoch, double Train, double Eval)> TimingRows { get; }
 
     /// <summary>The last epoch with metrics (0 when none).</summary>
-    public int LastEpoch => MetricRows.Count == 0 ? 0 : MetricRows.Max(r => (int)r["epoch"]);
+    public int LastEpoch => MetricRows.Count == 0 ? 0 : MetricRows.Max(r => (int)r[Col.Epoch]);
 
     /// <summary>Reads a run folder.</summary>
     /// <param name="directory">Folder with the run's files.</param>
@@ -89,22 +95,22 @@ public sealed partial class RunResult
     public static RunResult Load(string directory, string? variant = null)
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such run folder");
-        var summaryPath = Path.Combine(directory, "summary.json");
-        var summary = File.Exists(summaryPath) ? Reporting.RunSummary.Load(summaryPath) : null;
+        var summaryPath = Path.Combine(directory, RunFiles.Summary);
+        var summary = File.Exists(summaryPath) ? RunSummary.Load(summaryPath) : null;
         long seed = summary?.Config.Seed ?? (SeedFolder().Match(Path.GetFileName(Path.TrimEndingDirectorySeparator(directory))) is { Success: true } m
             ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
         variant ??= summary?.Config.Variant ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
 
-        var (metricColumns, metricRows) = ReadNumeric(Path.Combine(directory, "metrics.csv"));
+        var (metricColumns, metricRows) = ReadNumeric(Path.Combine(directory, RunFiles.Metrics));
         var metrics = metricRows.Select(r => (IReadOnlyDictionary<string, double>)metricColumns.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
 
-        var layers = ReadRows(Path.Combine(directory, "layers.csv"), (f, c) => new LayerRow(
-            Int(f, c, "epoch"), Int(f, c, "layer_index"), f[c["layer"]], Num(f, c, "firing_rate"), Num(f, c, "quantization_error"),
-            Num(f, c, "quantization_error_sq"), Num(f, c, "near_spike_share"), Num(f, c, "mean_potential"),
-            (long)Num(f, c, "count"), (long)Num(f, c, "underflow"), (long)Num(f, c, "overflow")));
-        var hist = ReadRows(Path.Combine(directory, "histograms.csv"), (f, c) => new HistogramRow(
-            Int(f, c, "epoch"), Int(f, c, "layer_index"), f[c["layer"]], Int(f, c, "bin"), Num(f, c, "left"), Num(f, c, "right"), (long)Num(f, c, "count")));
-        var timing = ReadRows(Path.Combine(directory, "timing.csv"), (f, c) => (Int(f, c, "epoch"), Num(f, c, "train_seconds"), Num(f, c, "eval_seconds")));
+        var layers = ReadRows(Path.Combine(directory, RunFiles.Layers), (f, c) => new LayerRow(
+            Int(f, c, Col.Epoch), Int(f, c, Col.LayerIndex), f[c[Col.Layer]], Num(f, c, Col.FiringRate), Num(f, c, Col.QuantizationError),
+            Num(f, c, Col.QuantizationErrorSquared), Num(f, c, Col.NearSpikeShare), Num(f, c, Col.MeanPotential),
+            (long)Num(f, c, Col.Count), (long)Num(f, c, Col.Underflow), (long)Num(f, c, Col.Overflow)));
+        var hist = ReadRows(Path.Combine(directory, RunFiles.Histograms), (f, c) => new HistogramRow(
+            Int(f, c, Col.Epoch), Int(f, c, Col.LayerIndex), f[c[Col.Layer]], Int(f, c, Col.Bin), Num(f, c, Col.Left), Num(f, c, Col.Right), (long)Num(f, c, Col.Count)));
+        var timing = ReadRows(Path.Combine(directory, RunFiles.Timing), (f, c) => (Int(f, c, Col.Epoch), Num(f, c, Col.TrainSeconds), Num(f, c, Col.EvalSeconds)));
         return new RunResult(Path.GetFullPath(directory), variant, seed, summary, metrics, metricColumns, layers, hist, timing);
     }
 
@@ -131,13 +137,13 @@ public sealed partial class RunResult
         using var reader = new StreamReader(path);
         var header = reader.ReadLine();
         if (header is null) return list;
-        var cols = Reporting.Csv.Split(header).Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        var cols = Csv.Split(header).Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
         int lineNo = 1;
         for (string? line; (line = reader.ReadLine()) is not null;)
         {
             lineNo++;
             if (line.Length == 0) continue;
-            var fields = Reporting.Csv.Split(line);
+            var fields = Csv.Split(line);
             if (fields.Length != cols.Count) continue; // a line cut short by a run that is still writing
             try { list.Add(row(fields, cols)); }
             catch (FormatException e) { throw new InvalidDataException($"{path}:{lineNo}: {e.Message}"); }
@@ -151,11 +157,11 @@ public sealed partial class RunResult
         if (!File.Exists(path)) return ([], rows);
         var lines = File.ReadAllLines(path);
         if (lines.Length == 0) return ([], rows);
-        var cols = Reporting.Csv.Split(lines[0]).ToList();
+        var cols = Csv.Split(lines[0]).ToList();
         for (int i = 1; i < lines.Length; i++)
         {
             if (lines[i].Length == 0) continue;
-            var f = Reporting.Csv.Split(lines[i]);
+            var f = Csv.Split(lines[i]);
             if (f.Length != cols.Count) continue;
             try { rows.Add(f.Select(Parse).ToArray()); }
             catch (FormatException e) { throw new InvalidDataException($"{path}:{i + 1}: {e.Message}"); }
@@ -173,5 +179,5 @@ public sealed partial class RunResult
     public Frame<int, string> Histograms => ResultSet.FromRuns([this]).Histograms;
 
     /// <inheritdoc />
-    public override string ToString() => $"{Variant} seed {Seed}: {LastEpoch} epochs, {(Summary?.Status ?? "no summary")} ({Directory})";
+    public override string ToString() => $"{Variant} seed {Seed}: {LastEpoch} epochs, {(Summary?.Status.ToString().ToLowerInvariant() ?? "no summary")} ({Directory})";
 }

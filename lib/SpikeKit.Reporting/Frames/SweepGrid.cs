@@ -1,10 +1,12 @@
 using System.Globalization;
 using SpikeKit.Experiments;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Frames;
 
 /// <summary>A row or a column of a sweep's paper table: its labels on the table's row (or column) axes and the name they make.</summary>
-/// <param name="Name">The labels joined by " · ", a number prefixed by its axis (e.g. <c>CNN · T=4</c>, <c>rmp</c>); "all" without axes.</param>
+/// <param name="Name">The labels joined by " · ", a number or true/false prefixed by its axis (e.g. <c>CNN · T=4</c>, <c>rmp</c>); "all" without axes.</param>
 /// <param name="Labels">Axis name → label, for the row (or column) axes only.</param>
 public sealed record PaperHeading(string Name, IReadOnlyDictionary<string, string> Labels);
 
@@ -94,7 +96,9 @@ internal sealed class SweepGrid
     static PaperHeading Heading(PlannedRun run, IReadOnlyList<string> axes)
     {
         var labels = axes.ToDictionary(a => a, a => run.Labels.TryGetValue(a, out var l) ? l : "", StringComparer.Ordinal);
-        var name = Join(axes.Select(a => double.TryParse(labels[a], NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? $"{Title(a)}={labels[a]}" : labels[a]));
+        // A bare number or true/false says little on its own: it is headed with its axis (T=4, λ=0.5, rmpClip=false).
+        var name = Join(axes.Select(a => double.TryParse(labels[a], NumberStyles.Float, CultureInfo.InvariantCulture, out _) || labels[a] is "true" or "false"
+            ? $"{Title(a)}={labels[a]}" : labels[a]));
         return new PaperHeading(name.Length == 0 ? "all" : name, labels);
     }
 

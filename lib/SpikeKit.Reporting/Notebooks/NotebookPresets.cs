@@ -1,4 +1,6 @@
 using SpikeKit.Experiments;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Reporting.Notebooks;
 
@@ -64,7 +66,7 @@ public static class NotebookPresets
     /// clipped, all layers; λ = 0 is the baseline), the λ schedule (linear warm-up over a quarter of training but at least
     /// 2 epochs, cosine; λ = 0.5), no clipping, and regularizing only the first or only the last spiking layer.
     /// </summary>
-    public static IReadOnlyList<Sweep.Arm> DesignArms(RunConfig baseConfig)
+    public static IReadOnlyList<SweepArm> DesignArms(RunConfig baseConfig)
     {
         ArgumentNullException.ThrowIfNull(baseConfig);
         var rmp = baseConfig with { Variant = "rmp", LambdaSchedule = "constant", RmpClip = true, RmpLayers = "all" };

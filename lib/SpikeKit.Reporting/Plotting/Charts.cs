@@ -153,26 +153,34 @@ public static class Charts
     public static GenericChart LambdaSensitivity(ResultSet results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var groups = results.LambdaGroups();
-        var lambdas = groups.Select(g => g.Lambda).ToArray();
-        var acc = groups.Select(g => Stat.Of(g.Runs.Select(s => 100 * s.FinalTestAccuracy))).ToList();
-        var qe = groups.Select(g => Stat.Of(g.Runs.Select(s => s.FinalMeanQuantizationError))).ToList();
-        var a = NewTrace("scatter");
-        Set(a, "name", "test accuracy (%)"); Set(a, "mode", "lines+markers");
-        Set(a, "x", lambdas); Set(a, "y", acc.Select(s => s.Mean).ToArray());
-        Set(a, "marker", D(("color", Palette[0])));
-        var q = NewTrace("scatter");
-        Set(q, "name", "quantization error"); Set(q, "mode", "lines+markers");
-        Set(q, "x", lambdas); Set(q, "y", qe.Select(s => s.Mean).ToArray());
-        Set(q, "marker", D(("color", Palette[1])));
-        Set(q, "xaxis", "x2"); Set(q, "yaxis", "y2");
-        if (acc.Any(s => s.N > 1)) Set(a, "error_y", D(("type", "data"), ("array", acc.Select(s => s.Std).ToArray()), ("visible", true)));
-        if (qe.Any(s => s.N > 1)) Set(q, "error_y", D(("type", "data"), ("array", qe.Select(s => s.Std).ToArray()), ("visible", true)));
+        var traces = new List<Trace>();
+        var tasks = results.LambdaGroups().GroupBy(g => g.Task).ToList();
+        foreach (var (task, i) in tasks.Select((t, i) => (t, i)))
+        {
+            var groups = task.ToList();
+            string suffix = tasks.Count > 1 ? $" ({task.Key})" : "";
+            var lambdas = groups.Select(g => g.Lambda).ToArray();
+            var acc = groups.Select(g => Stat.Of(g.Runs.Select(s => 100 * s.FinalTestAccuracy))).ToList();
+            var qe = groups.Select(g => Stat.Of(g.Runs.Select(s => s.FinalMeanQuantizationError))).ToList();
+            var a = NewTrace("scatter");
+            Set(a, "name", "test accuracy (%)" + suffix); Set(a, "mode", "lines+markers");
+            Set(a, "x", lambdas); Set(a, "y", acc.Select(s => s.Mean).ToArray());
+            Set(a, "marker", D(("color", Palette[(2 * i) % Palette.Count])));
+            var q = NewTrace("scatter");
+            Set(q, "name", "quantization error" + suffix); Set(q, "mode", "lines+markers");
+            Set(q, "x", lambdas); Set(q, "y", qe.Select(s => s.Mean).ToArray());
+            Set(q, "marker", D(("color", Palette[(2 * i + 1) % Palette.Count])));
+            Set(q, "xaxis", "x2"); Set(q, "yaxis", "y2");
+            if (acc.Any(s => s.N > 1)) Set(a, "error_y", D(("type", "data"), ("array", acc.Select(s => s.Std).ToArray()), ("visible", true)));
+            if (qe.Any(s => s.N > 1)) Set(q, "error_y", D(("type", "data"), ("array", qe.Select(s => s.Std).ToArray()), ("visible", true)));
+            traces.Add(a);
+            traces.Add(q);
+        }
         var layout = D(("title", D(("text", "Sensitivity to the RMP-Loss weight λ (λ = 0: baseline)"))),
             ("grid", D(("rows", 2), ("columns", 1), ("pattern", "independent"))), ("height", 560),
             ("xaxis", D(("title", D(("text", "λ"))))), ("xaxis2", D(("title", D(("text", "λ"))))),
             ("yaxis", D(("title", D(("text", "test accuracy (%)"))))), ("yaxis2", D(("title", D(("text", "quantization error"))))));
-        return Build([a, q], layout);
+        return Build(traces, layout);
     }
 
     /// <summary>

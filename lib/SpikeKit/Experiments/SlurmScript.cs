@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SpikeKit.Config;
 
 namespace SpikeKit.Experiments;
 
@@ -26,9 +27,14 @@ public sealed record SlurmOptions(int CpusPerTask = 2, int MemoryMb = 4096, stri
     }
 }
 
+/// <summary>A written Slurm array job.</summary>
+/// <param name="Script">Path of <c>sweep.sbatch</c>.</param>
+/// <param name="Indices">Run indices in the array.</param>
+public sealed record SlurmJob(string Script, IReadOnlyList<int> Indices);
+
 /// <summary>
 /// Writes an <c>sbatch</c> array script for a sweep: one array task per run that is not complete yet, each calling
-/// <c>spikekit sweep SPEC --run-index $SLURM_ARRAY_TASK_ID</c>. Tasks of complete runs are left out of the array; a
+/// <c>spikekit sweep SWEEP-FOLDER --run-index $SLURM_ARRAY_TASK_ID</c> (the plan frozen in the folder's sweep.json). Tasks of complete runs are left out of the array; a
 /// task that is killed (pre-emption, time limit) resumes from its last checkpoint when the script is submitted again.
 /// </summary>
 public static class SlurmScript
@@ -36,8 +42,8 @@ public static class SlurmScript
     /// <summary>The script text.</summary>
     /// <param name="plan">The sweep.</param>
     /// <param name="indices">Run indices to put in the array (normally the runs not complete).</param>
-    /// <param name="command">The command line up to and including <c>sweep SPEC --out ROOT</c> and any options every task
-    /// needs (absolute paths; each word already shell-quoted).</param>
+    /// <param name="command">The command line up to and including <c>sweep SWEEP-FOLDER</c> (absolute paths; each word
+    /// already shell-quoted).</param>
     /// <param name="sweepDir">Absolute sweep folder (task logs go to its <c>slurm/</c> folder).</param>
     /// <param name="workDir">Folder the tasks start in.</param>
     /// <param name="options">Resources.</param>
@@ -63,8 +69,29 @@ public static class SlurmScript
         if (options.Gpus > 0) sb.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --gres=gpu:{options.Gpus}");
         sb.AppendLine("set -euo pipefail");
         sb.AppendLine($"cd {Quote(workDir)}");
-        sb.AppendLine($"exec {command} --run-index \"$SLURM_ARRAY_TASK_ID\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet true");
+        sb.AppendLine($"exec {command} --run-index \"$SLURM_ARRAY_TASK_ID\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Writes <c>SWEEP/sweep.sbatch</c> (executable) for the runs of <paramref name="plan"/> not complete in
+    /// <paramref name="sweepDir"/>, with task logs in <c>SWEEP/slurm/</c>, tasks starting in the current folder and run by
+    /// <paramref name="worker"/> (default <see cref="SweepWorker.Find"/>). Returns the script's path and the run indices in the
+    /// array, or null when every run is complete (nothing is written then).
+    /// </summary>
+    public static SlurmJob? Write(string sweepDir, SweepPlan plan, SlurmOptions options, SweepWorker? worker = null)
+    {
+        options.Validate();
+        sweepDir = Path.GetFullPath(sweepDir);
+        var pending = plan.Runs.Where(r => !SweepRunner.IsComplete(sweepDir, r)).Select(r => r.Index).ToList();
+        if (pending.Count == 0) return null;
+        SweepRunner.WritePlan(sweepDir, plan);
+        Directory.CreateDirectory(Path.Combine(sweepDir, "slurm"));
+        var command = $"{(worker ?? SweepWorker.Find()).CommandLine()} sweep {Quote(sweepDir)}";
+        var path = Path.Combine(sweepDir, "sweep.sbatch");
+        File.WriteAllText(path, Create(plan, pending, command, sweepDir, Environment.CurrentDirectory, options));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);
+        return new SlurmJob(path, pending);
     }
 
     /// <summary>Sorted indices as Slurm ranges: 0,1,2,5,7,8 → <c>0-2,5,7-8</c>.</summary>

@@ -1,17 +1,17 @@
 using System.Text.Json;
-using SpikeKit.Reporting;
+using SpikeKit.Config;
 
 namespace SpikeKit.Experiments;
 
 /// <summary>
-/// A sweep expanded into its runs: what <c>spikekit sweep SPEC</c> writes as <c>RESULTS/&lt;name&gt;/sweep.json</c> before it
+/// A sweep expanded into its runs: what <c>spikekit sweep SPEC</c>, <c>spikekit ablate</c> and <c>spikekit sweep --vary</c> write as <c>RESULTS/&lt;name&gt;/sweep.json</c> before it
 /// runs anything, and what <c>spikekit report</c> reads to lay out the paper tables. Run <see cref="PlannedRun.Index"/> is the
 /// array-task index (<c>--run-index</c>); every run's results go to <c>RESULTS/&lt;name&gt;/&lt;id&gt;/</c>.
 /// </summary>
 /// <param name="Name">Sweep name (folder under the results root).</param>
 /// <param name="Description">Free text from the spec.</param>
 /// <param name="Table">How the paper table is laid out.</param>
-/// <param name="Reference">Published numbers to print beside ours (PAPER.md).</param>
+/// <param name="Reference">Published numbers to print beside ours.</param>
 /// <param name="Runs">The runs, in spec order.</param>
 public sealed record SweepPlan(string Name, string? Description, SweepTable Table, IReadOnlyList<ReferenceResult> Reference,
     IReadOnlyList<PlannedRun> Runs)
@@ -23,7 +23,7 @@ public sealed record SweepPlan(string Name, string? Description, SweepTable Tabl
     /// (every array task of a sweep writes the plan it runs).</summary>
     public void Save(string path)
     {
-        var text = JsonSerializer.Serialize(this, RunSummary.Json);
+        var text = JsonSerializer.Serialize(this, JsonSettings.Options);
         if (File.Exists(path) && File.ReadAllText(path) == text) return;
         var tmp = $"{path}.{Environment.ProcessId}.tmp";
         File.WriteAllText(tmp, text);
@@ -34,7 +34,7 @@ public sealed record SweepPlan(string Name, string? Description, SweepTable Tabl
     /// <exception cref="InvalidDataException">Naming the file when it is not a valid plan.</exception>
     public static SweepPlan Load(string path)
     {
-        try { return JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path), RunSummary.Json) ?? throw new InvalidDataException($"{path}: empty sweep plan"); }
+        try { return JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path), JsonSettings.Options) ?? throw new InvalidDataException($"{path}: empty sweep plan"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid sweep.json ({e.Message.Split('\n')[0]})"); }
     }
 }
@@ -56,5 +56,10 @@ public sealed record SweepTable(IReadOnlyList<string> Rows, IReadOnlyList<string
 /// <summary>A published result to print beside ours.</summary>
 /// <param name="Where">Axis name → label the result belongs to (all must match a cell's row and column labels).</param>
 /// <param name="Accuracy">Top-1 test accuracy in percent.</param>
-/// <param name="Source">Where the number comes from (e.g. "RMP-Loss, ICCV 2023, as cited in PAPER.md").</param>
+/// <param name="Source">Where the number comes from (e.g. "RMP-Loss, ICCV 2023, as cited by LM-HT SNN, NeurIPS 2024").</param>
 public sealed record ReferenceResult(IReadOnlyDictionary<string, string> Where, double Accuracy, string Source);
+
+/// <summary>One named configuration of <see cref="SweepSpec.FromArms"/>.</summary>
+/// <param name="Label">The arm's label (its row in the table and part of its run ids).</param>
+/// <param name="Config">Its configuration (the seed is replaced by each sweep seed).</param>
+public sealed record SweepArm(string Label, RunConfig Config);

@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SpikeKit.Reporting;
+using SpikeKit.Config;
 
 namespace SpikeKit.Experiments;
 
@@ -156,6 +156,83 @@ public sealed class SweepSpec
         var spec = new SweepSpec(source, name, description, baseConfig, axes, includes, excludes, table, reference);
         _ = spec.Expand(); // validates every run, the table and the reference entries
         return spec;
+    }
+
+    /// <summary>
+    /// The ablation of <c>spikekit ablate</c> as a spec built in code: <paramref name="baseConfig"/> once per loss variant and
+    /// seed (axes <c>variant</c> and <c>seed</c>), tabled with the variants as columns and Δ against <c>baseline</c> when it is
+    /// among them. Runs go to <c>ROOT/&lt;name&gt;/&lt;run-id&gt;/</c> like every sweep.
+    /// </summary>
+    /// <exception cref="ConfigException">For no variants or seeds, an unknown variant or an invalid config.</exception>
+    public static SweepSpec Ablation(RunConfig baseConfig, IEnumerable<string> variants, IEnumerable<long> seeds, string name = "ablation")
+    {
+        ArgumentNullException.ThrowIfNull(baseConfig);
+        var vs = variants.ToList();
+        if (vs.Count == 0) throw new ConfigException("variants", "at least one variant is needed");
+        foreach (var v in vs)
+            if (!RunConfig.Variants.Contains(v)) throw new ConfigException("variants", $"unknown variant '{v}' (known: {string.Join(", ", RunConfig.Variants)})");
+        return FromGrid(name, $"Ablation of {string.Join(", ", vs)}", baseConfig,
+            [("variant", vs.Select(v => (JsonNode?)JsonValue.Create(v)).ToList()), ("seed", Seeds(seeds))]);
+    }
+
+    /// <summary>
+    /// The sweep of <c>spikekit sweep --vary NAME=V1,V2,…</c> as a spec built in code: <paramref name="baseConfig"/> once per
+    /// value of one setting (any row of <see cref="RunOptions"/>; values as on the command line) and seed, tabled with the
+    /// values as rows.
+    /// </summary>
+    /// <exception cref="ConfigException">For an unknown setting, the seed, no values, or a value that does not parse.</exception>
+    public static SweepSpec Vary(RunConfig baseConfig, string setting, IEnumerable<string> values, IEnumerable<long> seeds, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(baseConfig);
+        var option = RunOptions.Find(setting) ?? throw new ConfigException("vary", $"unknown setting '{setting}' (settings: {string.Join(", ", RunOptions.All.Select(o => o.Name))})");
+        if (option.Name == "seed") throw new ConfigException("vary", "'seed' cannot be varied (use --seeds for seeds)");
+        var parsed = values.Select(v => option.Parse(v)).ToList();
+        if (parsed.Count == 0) throw new ConfigException("vary", "at least one value is needed");
+        return FromGrid(name ?? $"vary-{option.Name}", $"{option.Name} varied", baseConfig,
+            [(option.JsonName, parsed.Select(v => JsonSerializer.SerializeToNode(v, JsonSettings.Options)).ToList()), ("seed", Seeds(seeds))]);
+    }
+
+    /// <summary>
+    /// A sweep over named configurations ("arms", e.g. RMP-Loss at several λ, with and without clipping) and seeds, as a spec
+    /// built in code: one axis <c>arm</c> whose values set the fields in which each arm's config differs from the first's,
+    /// labelled with the arm's label; tabled with the arms as rows.
+    /// </summary>
+    /// <exception cref="ConfigException">For no arms or seeds, or a label that appears twice.</exception>
+    public static SweepSpec FromArms(string name, IEnumerable<SweepArm> arms, IEnumerable<long> seeds)
+    {
+        var list = arms.ToList();
+        if (list.Count == 0) throw new ConfigException("arms", "at least one arm is needed");
+        var baseNode = JsonSerializer.SerializeToNode(list[0].Config, JsonSettings.Options)!.AsObject();
+        var values = list.Select(a =>
+        {
+            var node = JsonSerializer.SerializeToNode(a.Config, JsonSettings.Options)!.AsObject();
+            var value = new JsonObject { ["label"] = a.Label };
+            foreach (var (k, v) in node)
+                if (k != "seed" && !JsonNode.DeepEquals(v, baseNode[k])) value[k] = v?.DeepClone();
+            if (value.Count == 1) value["variant"] = node["variant"]?.DeepClone();
+            return (JsonNode?)value;
+        }).ToList();
+        return FromGrid(name, $"{list.Count} arms", list[0].Config, [("arm", values), ("seed", Seeds(seeds))]);
+    }
+
+    static List<JsonNode?> Seeds(IEnumerable<long> seeds)
+    {
+        var list = seeds.Select(s => (JsonNode?)JsonValue.Create(s)).ToList();
+        return list.Count > 0 ? list : throw new ConfigException("seeds", "at least one seed is needed");
+    }
+
+    static SweepSpec FromGrid(string name, string description, RunConfig baseConfig, IEnumerable<(string Axis, List<JsonNode?> Values)> axes)
+    {
+        var grid = new JsonObject();
+        foreach (var (axis, values) in axes) grid[axis] = new JsonArray([.. values]);
+        var spec = new JsonObject
+        {
+            ["name"] = name,
+            ["description"] = description,
+            ["base"] = JsonSerializer.SerializeToNode(baseConfig, JsonSettings.Options),
+            ["grid"] = grid,
+        };
+        return Parse(spec.ToJsonString(), name, name);
     }
 
     /// <summary>
@@ -358,17 +435,15 @@ public sealed class SweepSpec
         return list;
     }
 
-    // ---- RunConfig fields ----
+    // ---- RunConfig fields: the one option table ----
 
-    sealed record Field(string Json, PropertyInfo Property);
+    sealed record Field(string Json, RunOption Option);
 
-    static readonly List<Field> Fields = typeof(RunConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.SetMethod is not null)
-        .Select(p => new Field(JsonNamingPolicy.CamelCase.ConvertName(p.Name), p)).ToList();
+    static IEnumerable<Field> Fields => RunOptions.All.Select(o => new Field(o.JsonName, o));
 
     static string Normalize(string name) => name.Replace("-", "").Replace("_", "").ToLowerInvariant();
 
-    static Field? FindField(string name) => Fields.FirstOrDefault(f => Normalize(f.Json) == Normalize(name));
+    static Field? FindField(string name) => RunOptions.Find(name) is { } o ? new Field(o.JsonName, o) : null;
 
     static Axis? FindAxis(List<Axis> axes, string name) =>
         axes.FirstOrDefault(a => a.Name == name) ?? axes.FirstOrDefault(a => Normalize(a.Name) == Normalize(name));
@@ -376,9 +451,8 @@ public sealed class SweepSpec
     static void SetField(JsonObject target, string key, JsonNode? value, string path)
     {
         var field = FindField(key) ?? throw new ConfigException(path, $"unknown field '{key}' (fields: {string.Join(", ", Fields.Select(f => f.Json))})");
-        var type = field.Property.PropertyType;
-        var nullable = Nullable.GetUnderlyingType(type) is not null || (type == typeof(string) && field.Json == "dataDir");
-        var t = Nullable.GetUnderlyingType(type) ?? type;
+        var nullable = field.Option.IsNullable;
+        var t = field.Option.ValueType;
         if (value is null)
         {
             if (!nullable) throw new ConfigException(path, $"expected {TypeName(t)}, got null");
@@ -402,7 +476,7 @@ public sealed class SweepSpec
     static RunConfig ToConfig(JsonObject node, string path)
     {
         RunConfig config;
-        try { config = node.Deserialize<RunConfig>(RunSummary.Json) ?? new RunConfig(); }
+        try { config = node.Deserialize<RunConfig>(JsonSettings.Options) ?? new RunConfig(); }
         catch (JsonException e) { throw new ConfigException(path, e.Message.Split('\n')[0]); }
         try { return config.Validate(); }
         catch (ConfigException e) { throw new ConfigException(path, $"{e.Field}: {e.Message[(e.Field.Length + 2)..]}"); }

@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using SpikeKit.Neurons;
+using SpikeKit.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,8 +18,7 @@ internal static class FusedRmp
 {
     /// <summary>True when the fused term can run on these tensors.</summary>
     public static bool Supports(Tensor potential, Tensor spikes) =>
-        potential.device_type == DeviceType.CPU && potential.dtype == ScalarType.Float32 &&
-        spikes.device_type == DeviceType.CPU && spikes.dtype == ScalarType.Float32 &&
+        CpuKernel.IsCpuFloat32(potential) && CpuKernel.IsCpuFloat32(spikes) &&
         potential.shape.SequenceEqual(spikes.shape) && potential.numel() > 0;
 
     /// <summary>The layer term, a float32 scalar in the autograd graph of <paramref name="potential"/> (and of
@@ -40,20 +39,14 @@ internal static class FusedRmp
         using var u = potential.contiguous();
         using var s = spikes.contiguous();
         long n = u.numel();
-        var partial = new double[(n + FusedLif.Chunk - 1) / FusedLif.Chunk];
         float lo = (float)rmp.ClipMin, hi = (float)rmp.ClipMax;
         bool clip = rmp.Clip, squared = rmp.Distance == DistanceKind.Squared;
+        double sum;
         unsafe
         {
-            float* up = FusedLif.Ptr(u), sp = FusedLif.Ptr(s);
-            FusedLif.ParallelChunks(n, (start, end) =>
-            {
-                for (long c = start; c < end; c += FusedLif.Chunk)
-                    partial[c / FusedLif.Chunk] = SumChunk(up, sp, c, Math.Min(end, c + FusedLif.Chunk), clip, lo, hi, squared);
-            });
+            float* up = CpuKernel.Ptr(u), sp = CpuKernel.Ptr(s);
+            sum = CpuKernel.DeterministicSum(n, (start, end) => SumChunk(up, sp, start, end, clip, lo, hi, squared));
         }
-        double sum = 0;
-        foreach (var p in partial) sum += p;
         return tensor((float)(sum / n), ScalarType.Float32);
     }
 
@@ -99,8 +92,8 @@ internal static class FusedRmp
         bool clip = rmp.Clip, squared = rmp.Distance == DistanceKind.Squared;
         unsafe
         {
-            float* up = FusedLif.Ptr(u), sp = FusedLif.Ptr(s), gup = FusedLif.Ptr(gu), gsp = gs is null ? null : FusedLif.Ptr(gs);
-            FusedLif.ParallelChunks(n, (start, end) => BackwardChunk(up, sp, gup, gsp, start, end, g, clip, lo, hi, squared));
+            float* up = CpuKernel.Ptr(u), sp = CpuKernel.Ptr(s), gup = CpuKernel.Ptr(gu), gsp = gs is null ? null : CpuKernel.Ptr(gs);
+            CpuKernel.ParallelChunks(n, (start, end) => BackwardChunk(up, sp, gup, gsp, start, end, g, clip, lo, hi, squared));
         }
         return (gu, gs);
     }

@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using SpikeKit.Kernels;
 using SpikeKit.Surrogates;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,22 +17,21 @@ namespace SpikeKit.Neurons;
 ///             g_p   = ∂L/∂p[t] + g_o·σ'(p[t] − V_th) + g_u·∂u/∂p   (∂u/∂p = 1 − o (hard), 1 (soft))
 ///             ∂L/∂x[t] = g_p,   g_u ← τ·g_p
 /// </code>
-/// The built-in surrogates' derivatives σ' are evaluated inside the backward loop (<see cref="SurrogateKernels"/>); a
-/// user-defined surrogate is evaluated once for all T by its <see cref="Surrogate.Derivative(Tensor)"/> (ATen).
+/// The built-in surrogates' derivatives σ' are evaluated inside the backward loop (each surrogate's own
+/// <see cref="ISurrogateKernel"/>, handed over once per call by <see cref="Surrogate.RunKernel"/>, so the loop is compiled
+/// per surrogate with σ' inlined); a user-defined surrogate is evaluated once for all T by its
+/// <see cref="Surrogate.Derivative(Tensor)"/> (ATen). Work split and storage access: <see cref="CpuKernel"/>.
 /// Saved for backward: the pre-firing potentials, or with <see cref="NeuronOptions.Recompute"/> only the input, from which
 /// backward recomputes the potentials a few vectors at a time (in cache). Potentials are an output of the node only when
 /// asked for (activity recording); otherwise nothing else is allocated.
 /// </summary>
 internal static class FusedLif
 {
-    /// <summary>Elements per work item of the parallel loops (a multiple of every vector width).</summary>
-    internal const int Chunk = 1 << 14;
-
     /// <summary>Recompute keeps T vectors of potentials per lane group on the stack up to this T, on the heap beyond.</summary>
     const int StackSteps = 256;
 
     /// <summary>True when the fused kernel can run on <paramref name="x"/>.</summary>
-    public static bool Supports(Tensor x) => x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() >= 2;
+    public static bool Supports(Tensor x) => CpuKernel.IsCpuFloat32(x) && x.dim() >= 2;
 
     /// <summary>Spikes, and the potentials when <paramref name="needPotentials"/> (else null), both <c>[T, B, ...]</c>.</summary>
     public static (Tensor Spikes, Tensor? Potentials) Forward(Tensor x, NeuronOptions o, bool needPotentials)
@@ -66,10 +65,10 @@ internal static class FusedLif
             var pots = writePotentials ? empty(x.shape, ScalarType.Float32) : null;
             unsafe
             {
-                float* xp = Ptr(src), sp = Ptr(spikes), pp = pots is null ? null : Ptr(pots);
+                float* xp = CpuKernel.Ptr(src), sp = CpuKernel.Ptr(spikes), pp = pots is null ? null : CpuKernel.Ptr(pots);
                 float tau = (float)o.Tau, vth = (float)o.Threshold;
                 bool hard = o.Reset == ResetMode.Hard;
-                ParallelChunks(n, (start, end) => ForwardChunk(xp, xStride, sp, pp, n, steps, start, end, tau, vth, hard));
+                CpuKernel.ParallelChunks(n, (start, end) => ForwardChunk(xp, xStride, sp, pp, n, steps, start, end, tau, vth, hard));
             }
             return (spikes, pots);
         }
@@ -115,59 +114,79 @@ internal static class FusedLif
     /// and the saved tensor: the potentials, or the input when <see cref="NeuronOptions.Recompute"/> is set.</summary>
     static Tensor Backward(Tensor saved, Tensor gradSpikes, Tensor? gradPots, NeuronOptions o)
     {
-        long steps = saved.shape[0];
-        long n = saved.numel() / steps;
+        using var go = gradSpikes.contiguous();
+        using var gp = gradPots?.contiguous();
+        var gx = empty(saved.shape, ScalarType.Float32);
         var surrogate = o.SurrogateOrDefault;
-        var kind = SurrogateKernels.KindOf(surrogate);
-        Tensor? recomputed = null;
-        if (o.Recompute && kind == SurrogateKernels.Kind.None)
+        var builtIn = new BuiltInBackward(saved, go, gp, gx, o);
+        if (!surrogate.RunKernel(builtIn)) PrecomputedBackward(saved, go, gp, gx, o, surrogate);
+        return gx;
+    }
+
+    /// <summary>The arguments of the backward loops for saved tensor <paramref name="src"/> (potentials, or the input
+    /// with step stride <paramref name="xStride"/> when <paramref name="fromInput"/>).</summary>
+    static unsafe BackwardArgs Args(Tensor src, long xStride, bool fromInput, Tensor go, Tensor? gp, Tensor gx, NeuronOptions o)
+    {
+        long steps = gx.shape[0];
+        return new BackwardArgs
         {
-            // A user-defined surrogate is evaluated by ATen on the whole potential tensor, so it is rebuilt here.
+            Steps = steps, N = gx.numel() / steps, XStride = xStride, Tau = (float)o.Tau, Vth = (float)o.Threshold,
+            Hard = o.Reset == ResetMode.Hard, Detach = o.DetachReset, FromInput = fromInput,
+            Src = CpuKernel.Ptr(src), GradSpikes = CpuKernel.Ptr(go), GradPots = gp is null ? null : CpuKernel.Ptr(gp), GradInput = CpuKernel.Ptr(gx),
+        };
+    }
+
+    /// <summary>Backward with a built-in surrogate's σ' in the loop (the surrogate calls <see cref="Run{TKernel}"/>);
+    /// with <see cref="NeuronOptions.Recompute"/> the potentials are rebuilt from the saved input inside the loop.</summary>
+    sealed class BuiltInBackward(Tensor saved, Tensor go, Tensor? gp, Tensor gx, NeuronOptions o) : ISurrogateKernelRunner
+    {
+        public void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel
+        {
+            long n = saved.numel() / saved.shape[0];
+            var (src, xStride) = o.Recompute ? Source(saved, n) : (saved.alias(), n);
+            using (src)
+            {
+                unsafe { Dispatch(Args(src, xStride, o.Recompute, go, gp, gx, o), kernel); }
+            }
+        }
+    }
+
+    /// <summary>Backward with a user-defined surrogate: σ' evaluated by ATen on the whole potential tensor (rebuilt first
+    /// with <see cref="NeuronOptions.Recompute"/>), then read from that buffer in the loop.</summary>
+    static void PrecomputedBackward(Tensor saved, Tensor go, Tensor? gp, Tensor gx, NeuronOptions o, Surrogate surrogate)
+    {
+        Tensor? recomputed = null;
+        if (o.Recompute)
+        {
             using var noGrad = no_grad();
             Tensor spikes;
             (spikes, recomputed) = Run(saved, o, writePotentials: true);
             spikes.Dispose();
         }
-        bool fromInput = o.Recompute && recomputed is null;
-        var (src, xStride) = fromInput ? Source(saved, n) : ((recomputed ?? saved).alias(), n);
-        using var go = gradSpikes.contiguous();
-        using var gp = gradPots?.contiguous();
-        var gx = empty(saved.shape, ScalarType.Float32);
+        var pots = recomputed ?? saved;
         try
         {
-            var a = new BackwardArgs
-            {
-                Steps = steps, N = n, XStride = xStride, Tau = (float)o.Tau, Vth = (float)o.Threshold,
-                Hard = o.Reset == ResetMode.Hard, Detach = o.DetachReset, FromInput = fromInput,
-            };
-            unsafe
-            {
-                a.Src = Ptr(src);
-                a.GradSpikes = Ptr(go);
-                a.GradPots = gp is null ? null : Ptr(gp);
-                a.GradInput = Ptr(gx);
-                switch (kind)
-                {
-                    case SurrogateKernels.Kind.Tanh: Dispatch(a, new TanhKernel((TanhSurrogate)surrogate)); break;
-                    case SurrogateKernels.Kind.Rectangular: Dispatch(a, new RectangularKernel((RectangularSurrogate)surrogate)); break;
-                    case SurrogateKernels.Kind.Triangle: Dispatch(a, new TriangleKernel((TriangleSurrogate)surrogate)); break;
-                    case SurrogateKernels.Kind.Sigmoid: Dispatch(a, new SigmoidKernel((SigmoidSurrogate)surrogate)); break;
-                    case SurrogateKernels.Kind.Atan: Dispatch(a, new AtanKernel((AtanSurrogate)surrogate)); break;
-                    default:
-                        using (var centred = src.sub(o.Threshold))
-                        using (var sg = surrogate.Derivative(centred))
-                        using (var sgc = sg.to_type(ScalarType.Float32).contiguous())
-                            Dispatch(a, new PrecomputedSurrogate(Ptr(sgc)));
-                        break;
-                }
-            }
+            using var centred = pots.sub(o.Threshold);
+            using var sg = surrogate.Derivative(centred);
+            using var sgc = sg.to_type(ScalarType.Float32).contiguous();
+            unsafe { Dispatch(Args(pots, gx.numel() / gx.shape[0], false, go, gp, gx, o), new PrecomputedSurrogate(CpuKernel.Ptr(sgc))); }
         }
         finally
         {
-            src.Dispose();
             recomputed?.Dispose();
         }
-        return gx;
+    }
+
+    /// <summary>σ' read from a buffer laid out like the potentials (a user-defined surrogate, evaluated beforehand by ATen).</summary>
+    readonly unsafe struct PrecomputedSurrogate(float* values) : ISurrogateKernel
+    {
+        readonly float* _values = values;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Derivative(Vector<float> c, long k) => Unsafe.ReadUnaligned<Vector<float>>(_values + k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Derivative(float c, long k) => _values[k];
     }
 
     unsafe struct BackwardArgs
@@ -180,8 +199,8 @@ internal static class FusedLif
 
     static void Dispatch<TS>(BackwardArgs a, TS sg) where TS : struct, ISurrogateKernel
     {
-        if (a.FromInput) ParallelChunks(a.N, (start, end) => BackwardRecomputeChunk(a, sg, start, end));
-        else ParallelChunks(a.N, (start, end) => BackwardChunk(a, sg, start, end));
+        if (a.FromInput) CpuKernel.ParallelChunks(a.N, (start, end) => BackwardRecomputeChunk(a, sg, start, end));
+        else CpuKernel.ParallelChunks(a.N, (start, end) => BackwardChunk(a, sg, start, end));
     }
 
     /// <summary>BPTT over saved potentials <c>p = a.Src</c>.</summary>
@@ -298,22 +317,6 @@ internal static class FusedLif
         float g = gOut + gu * dUdO;
         return gPot + g * sg.Derivative(pre - vth, k) + gu * dUdP;
     }
-
-    /// <summary>Runs <paramref name="body"/> over [0, n) in ranges aligned to <see cref="Chunk"/>, one range per intra-op thread.</summary>
-    internal static void ParallelChunks(long n, Action<long, long> body)
-    {
-        long chunks = (n + Chunk - 1) / Chunk;
-        int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)chunks));
-        if (threads == 1) { body(0, n); return; }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
-        {
-            long per = (chunks + threads - 1) / threads;
-            long start = Math.Min(n, k * per * Chunk), end = Math.Min(n, (k + 1) * per * Chunk);
-            if (start < end) body(start, end);
-        });
-    }
-
-    internal static unsafe float* Ptr(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
     sealed class Function : autograd.MultiTensorFunction<Function>
     {

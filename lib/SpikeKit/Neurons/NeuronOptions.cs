@@ -3,8 +3,8 @@ using SpikeKit.Surrogates;
 namespace SpikeKit.Neurons;
 
 /// <summary>
-/// Settings of a multi-step spiking neuron. Defaults are those of the RMP-Loss group's code
-/// (PAPER.md): decay <c>τ = 0.25</c>, threshold <c>V_th = 0.5</c>, hard reset, tanh surrogate.
+/// Settings of a multi-step spiking neuron. Defaults are those of the RMP-Loss group's published code:
+/// decay <c>τ = 0.25</c>, threshold <c>V_th = 0.5</c>, hard reset, tanh surrogate.
 /// </summary>
 /// <param name="Tau">Decay factor τ of <c>u_pre[t] = τ·u[t−1] + x[t]</c>; 1 gives an IF neuron.</param>
 /// <param name="Threshold">Firing threshold V_th.</param>

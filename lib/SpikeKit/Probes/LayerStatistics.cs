@@ -2,14 +2,15 @@ namespace SpikeKit.Probes;
 
 /// <summary>
 /// Accumulated statistics of one spiking layer over many batches (plain numbers, no tensors).
-/// Quantization error per PAPER.md: <c>e = |clip(u_pre, 0, 1) − o|</c>.
+/// Quantization error (<see cref="QuantizationError"/>): <c>e = |clip(u_pre, 0, 1) − o|</c> (the bounds of the probe's
+/// <see cref="Probes.QuantizationError"/>, [0, 1] by default).
 /// </summary>
 /// <param name="Layer">Module path of the layer.</param>
 /// <param name="Count">Number of potentials seen (T·B·neurons summed over batches).</param>
 /// <param name="FiringRate">Mean of o.</param>
 /// <param name="QuantizationError">Mean of e.</param>
 /// <param name="QuantizationErrorSquared">Mean of e².</param>
-/// <param name="NearSpikeShare">Share of potentials within <see cref="ActivityProbe.NearTolerance"/> of 0 or 1.</param>
+/// <param name="NearSpikeShare">Share of potentials within <see cref="Probes.QuantizationError.NearTolerance"/> of 0 or 1.</param>
 /// <param name="MeanPotential">Mean of u_pre.</param>
 /// <param name="HistogramMin">Lower edge of the histogram range.</param>
 /// <param name="HistogramMax">Upper edge of the histogram range.</param>

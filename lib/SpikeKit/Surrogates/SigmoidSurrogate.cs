@@ -1,9 +1,16 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
 
 /// <summary>
-/// Sigmoid surrogate: <c>g(x) = sigmoid(α·x)</c>, <c>σ'(x) = α·sigmoid(αx)·(1 − sigmoid(αx))</c>.
+/// Sigmoid surrogate, with <c>s(x) = 1/(1 + exp(−α·x))</c>:
+/// <code>
+/// forward     H(x)  = [x ≥ 0]
+/// primitive   g(x)  = s(x)
+/// derivative  g'(x) = σ'(x) = α·s(x)·(1 − s(x))
+/// </code>
 /// Zenke &amp; Ganguli, "SuperSpike", Neural Computation 2018; SpikingJelly's <c>surrogate.Sigmoid</c>.
 /// </summary>
 /// <param name="Alpha">Sharpness α, default 4.</param>
@@ -24,5 +31,31 @@ public sealed record SigmoidSurrogate(double Alpha = 4.0) : Surrogate
     {
         double s = 1.0 / (1.0 + Math.Exp(-Alpha * x));
         return Alpha * s * (1 - s);
+    }
+
+    internal override bool RunKernel(ISurrogateKernelRunner runner)
+    {
+        runner.Run(new Kernel(this));
+        return true;
+    }
+
+    /// <summary>σ'(c) in float32 for the fused kernels: <c>(1 − s)·s·α</c>, <c>s = 1/(1 + exp(−α·c))</c>.</summary>
+    internal readonly struct Kernel(SigmoidSurrogate s) : ISurrogateKernel
+    {
+        readonly float _alpha = (float)s.Alpha;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Derivative(Vector<float> c, long k)
+        {
+            var sg = Vector<float>.One / (Vector<float>.One + Vector.Exp(-(c * _alpha)));
+            return (Vector<float>.One - sg) * sg * _alpha;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Derivative(float c, long k)
+        {
+            float sg = 1f / (1f + MathF.Exp(-(c * _alpha)));
+            return (1f - sg) * sg * _alpha;
+        }
     }
 }

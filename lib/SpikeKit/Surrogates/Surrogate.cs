@@ -1,3 +1,4 @@
+using System.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,6 +35,14 @@ public abstract record Surrogate
 
     /// <summary>The surrogate derivative at one point, in double precision (reference for tests and plots).</summary>
     public abstract double Derivative(double x);
+
+    /// <summary>
+    /// Hands this surrogate's fast float32 derivative (a struct <see cref="ISurrogateKernel"/>, declared next to its
+    /// formulas in the surrogate's own file) to <paramref name="runner"/> and returns true; returns false for a surrogate
+    /// without one (user-defined), which the fused kernels evaluate by <see cref="Derivative(Tensor)"/> (ATen) instead.
+    /// Called once per kernel launch: the runner's generic method is compiled per kernel struct, so the hot loop inlines σ'.
+    /// </summary>
+    internal virtual bool RunKernel(ISurrogateKernelRunner runner) => false;
 
     /// <summary>Spikes <c>H(x)</c> (as 0/1 in <paramref name="x"/>'s dtype) whose gradient is <c>σ'(x)</c>.</summary>
     public Tensor Spike(Tensor x)
@@ -85,4 +94,26 @@ public abstract record Surrogate
             return [grad_output.mul(d), null!];
         }
     }
+}
+
+/// <summary>
+/// A surrogate derivative <c>σ'(c)</c> of the centred potential <c>c = u − V_th</c> evaluated inside the fused CPU kernels
+/// (no temporary tensors), with the same float32 arithmetic as the surrogate's tensor <c>Derivative</c>. Implemented by
+/// structs so that the JIT specializes and inlines each kernel loop. <c>k</c> is the element's flat index (used only by a
+/// kernel that reads σ' precomputed into a buffer).
+/// </summary>
+internal interface ISurrogateKernel
+{
+    /// <summary>σ' of a vector of centred potentials whose first element has flat index <paramref name="k"/>.</summary>
+    Vector<float> Derivative(Vector<float> c, long k);
+
+    /// <summary>σ' of one centred potential with flat index <paramref name="k"/>.</summary>
+    float Derivative(float c, long k);
+}
+
+/// <summary>Something that runs a kernel loop specialized for one surrogate (see <see cref="Surrogate.RunKernel"/>).</summary>
+internal interface ISurrogateKernelRunner
+{
+    /// <summary>Runs the loop with σ' from <paramref name="kernel"/>.</summary>
+    void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel;
 }

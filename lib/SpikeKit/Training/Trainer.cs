@@ -56,11 +56,21 @@ public sealed class Trainer : IDisposable
     /// <summary>The optimizer (for checkpoints).</summary>
     public optim.Optimizer Optimizer => _optimizer;
 
-    /// <summary>Runs epochs <paramref name="startEpoch"/> … E−1 (0-based), yielding each epoch's metrics as it ends.</summary>
-    public IEnumerable<EpochMetrics> Fit(IBatchSource train, IBatchSource test, ITrainingProgress? progress = null, int startEpoch = 0)
+    /// <summary>
+    /// Trains epochs <paramref name="startEpoch"/> … E−1 (0-based) now, and returns every trained epoch's metrics.
+    /// <paramref name="afterEpoch"/> sees each epoch's metrics as soon as it ends (to write or checkpoint them).
+    /// </summary>
+    public IReadOnlyList<EpochMetrics> Fit(IBatchSource train, IBatchSource test, ITrainingProgress? progress = null, int startEpoch = 0,
+        Action<EpochMetrics>? afterEpoch = null)
     {
+        var history = new List<EpochMetrics>();
         for (int epoch = startEpoch; epoch < _options.Epochs; epoch++)
-            yield return RunEpoch(epoch, train, test, progress);
+        {
+            var m = RunEpoch(epoch, train, test, progress);
+            history.Add(m);
+            afterEpoch?.Invoke(m);
+        }
+        return history;
     }
 
     /// <summary>One training epoch followed by evaluation on <paramref name="test"/>.</summary>
@@ -94,7 +104,9 @@ public sealed class Trainer : IDisposable
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var probe = new ActivityProbe();
+        // The quantization error clips as the run's RMP-Loss does (the paper's [0, 1] when there is none).
+        var probe = new ActivityProbe(quantization: _loss.Regularizers.Select(r => r.Regularizer).OfType<RmpLoss>().FirstOrDefault() is { } rmp
+            ? QuantizationError.For(rmp) : null);
         var (testLoss, testAcc) = Evaluate(test, probe);
         var regs = _loss.Regularizers.Select((r, i) => new RegularizerValue(r.Regularizer.Name, lambdas[i], sumRegs[i] / Math.Max(1, b))).ToList();
         var metrics = new EpochMetrics(epoch + 1, lr, sumLoss / Math.Max(1, b), sumTask / Math.Max(1, b), regs,

@@ -1,7 +1,7 @@
 namespace SpikeKit.Training;
 
 /// <summary>
-/// Optimizer and schedule. Defaults follow the RMP-Loss group's CIFAR setting (PAPER.md): SGD, momentum 0.9,
+/// Optimizer and schedule. Defaults follow the RMP-Loss group's CIFAR setting: SGD, momentum 0.9,
 /// lr 0.1, weight decay 1e-4 (not on norm weights and biases), cosine schedule, batch 128.
 /// </summary>
 /// <param name="Epochs">Number of epochs E.</param>

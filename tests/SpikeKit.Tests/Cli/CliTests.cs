@@ -1,5 +1,8 @@
 using SpikeKit.Reporting;
 using SpikeKit.Tests.Data;
+using SpikeKit.Config;
+using SpikeKit.Runs;
+using SpikeKit.Experiments;
 
 namespace SpikeKit.Tests.Cli;
 
@@ -26,7 +29,7 @@ public class CliTests : IDisposable
         Assert.Equal(1 + 2, File.ReadAllLines(Path.Combine(out1, "layers.csv")).Length);          // header + 2 layers
         Assert.Equal(1 + 2 * 80, File.ReadAllLines(Path.Combine(out1, "histograms.csv")).Length); // header + 2 layers × 80 bins
         var s = RunSummary.Load(Path.Combine(out1, "summary.json"));
-        Assert.Equal("completed", s.Status);
+        Assert.Equal(RunStatus.Completed, s.Status);
         Assert.Equal("rmp", s.Config.Variant);
         Assert.Equal(1, s.Environment.Threads);
         Assert.Equal("cpu", s.Environment.Device);
@@ -69,7 +72,44 @@ public class CliTests : IDisposable
         Assert.Equal(["spikekit: --epochs: 'three' is not an integer"], r.ErrorLines);
         r = CliRunner.Run("train", "--epoch", "3");
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal(["spikekit: unknown option '--epoch' (see spikekit --help)"], r.ErrorLines);
+        Assert.Equal(["spikekit: unknown option '--epoch'; did you mean '--epochs'? (see spikekit train --help)"], r.ErrorLines);
+        r = CliRunner.Run("trian", "--epochs", "3");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(["spikekit: unknown verb 'trian'; did you mean 'train'? (see spikekit --help)"], r.ErrorLines);
+        r = CliRunner.Run("train", "--out");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.ErrorLines, l => l.StartsWith("spikekit: --out needs a value", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FlagsTakeNoValueAndOptionsTakeEqualsSigns()
+    {
+        // A bare flag before another option: --quiet must not swallow --epochs.
+        var r = CliRunner.Run("train", "--quiet", "--epochs", "1", "--dataset=synthetic", "--train-limit=64", "--test-limit", "32", "--flip",
+            "--rmp-clip=false", "--width", "0.25", "--timesteps", "2", "--threads", "1", "--out", Path.Combine(_dir, "flags"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var s = RunSummary.Load(Path.Combine(_dir, "flags", "summary.json"));
+        Assert.Equal((1, "synthetic", 64, true, false), (s.Config.Epochs, s.Config.Dataset, s.Config.TrainLimit, s.Config.Flip, s.Config.RmpClip));
+        Assert.Equal("", r.Stderr.Trim()); // quiet: no progress lines
+        var help = CliRunner.Run("train", "--help");
+        Assert.Equal(0, help.ExitCode);
+        foreach (var o in RunOptions.All) Assert.Contains("--" + o.Name, help.Stdout);
+        Assert.Contains("peak weight lambda of RMP-Loss [0.5]", help.Stdout);
+    }
+
+    [Fact]
+    public void AblateAgainWithOtherThreadsTrainsNothing()
+    {
+        var dir = Path.Combine(_dir, "abl");
+        string[] args = ["ablate", "--dataset", "synthetic", "--train-limit", "64", "--test-limit", "32", "--epochs", "1", "--batch-size", "32",
+            "--width", "0.25", "--timesteps", "2", "--quiet", "--out", dir];
+        var first = CliRunner.Run([.. args, "--threads", "1"]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains("| baseline | rmp | Δ rmp |", first.Stdout);
+        var second = CliRunner.Run([.. args, "--threads", "2"]);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Contains("2 already complete", second.Stderr);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, SweepRunner.LogFile)).Count(l => l.Contains(" started ")));
     }
 
     /// <summary>Writes a valid 8-image Fashion-MNIST-style folder, then lets <paramref name="damage"/> break one file.</summary>
@@ -140,6 +180,6 @@ public class CliTests : IDisposable
         Assert.Contains("12", line);
         // The failed run still leaves a summary that says so.
         var s = RunSummary.Load(Path.Combine(_dir, "out-label", "summary.json"));
-        Assert.Equal("failed", s.Status);
+        Assert.Equal(RunStatus.Failed, s.Status);
     }
 }

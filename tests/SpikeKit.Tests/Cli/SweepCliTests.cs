@@ -2,6 +2,8 @@ using System.Diagnostics;
 using SpikeKit.Experiments;
 using SpikeKit.Reporting;
 using SpikeKit.Training;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Tests.Cli;
 
@@ -45,7 +47,7 @@ public class SweepCliTests : IDisposable
             _ = p.StandardOutput.ReadToEndAsync();
             _ = p.StandardError.ReadToEndAsync();
             var clock = Stopwatch.StartNew();
-            while (!(Directory.Exists(killed) && Directory.EnumerateFiles(killed, Checkpoint.FileName, SearchOption.AllDirectories).Any()))
+            while (!(Directory.Exists(killed) && Directory.EnumerateFiles(killed, RunFiles.Checkpoint, SearchOption.AllDirectories).Any()))
             {
                 Assert.False(p.HasExited, "the sweep ended before any checkpoint appeared");
                 Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "no checkpoint within 3 minutes");
@@ -57,8 +59,8 @@ public class SweepCliTests : IDisposable
         var plan = SweepPlan.Load(Path.Combine(killed, SweepPlan.FileName));
         Assert.Equal(4, plan.Runs.Count);
         var before = plan.Runs.Select(r => SweepRunner.Status(killed, r)).ToList();
-        Assert.Contains(before, s => s.State == "partial");
-        Assert.Contains(before, s => s.State != "complete");
+        Assert.Contains(before, s => s.Status == RunStatus.Partial);
+        Assert.Contains(before, s => s.Status != RunStatus.Completed);
 
         var resumed = CliRunner.Run("sweep", spec, "--out", killedRoot, "--jobs", "2");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
@@ -70,10 +72,10 @@ public class SweepCliTests : IDisposable
         {
             Assert.Single(log, l => l.Contains($" completed {run.Id} "));
             var summary = RunSummary.Load(Path.Combine(killed, run.Id, "summary.json")); // parses: never partial
-            Assert.Equal("completed", summary.Status);
+            Assert.Equal(RunStatus.Completed, summary.Status);
             Assert.Equal(5, summary.EpochsCompleted);
             Assert.Equal(File.ReadAllText(Path.Combine(whole, run.Id, "metrics.csv")), File.ReadAllText(Path.Combine(killed, run.Id, "metrics.csv")));
-            Assert.False(File.Exists(Path.Combine(killed, run.Id, Checkpoint.FileName)));
+            Assert.False(File.Exists(Path.Combine(killed, run.Id, RunFiles.Checkpoint)));
         }
         Assert.Contains(log, l => l.Contains(" resumed "));
         Assert.Empty(Directory.EnumerateFiles(killed, "*.tmp", SearchOption.AllDirectories));
@@ -134,7 +136,8 @@ public class SweepCliTests : IDisposable
         Assert.Contains("#SBATCH --array=0-3%2\n", script);
         Assert.Contains("#SBATCH --cpus-per-task=1\n", script);
         Assert.Contains("#SBATCH --time=0:30:00\n", script);
-        Assert.Contains($"sweep {spec} --out {_dir} --run-index \"$SLURM_ARRAY_TASK_ID\"", script);
+        // Every task runs one run of the plan frozen in the sweep folder.
+        Assert.Contains($"sweep {sweep} --run-index \"$SLURM_ARRAY_TASK_ID\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet\n", script);
         using (var bash = Process.Start(new ProcessStartInfo("bash", ["-n", Path.Combine(sweep, "sweep.sbatch")]) { UseShellExecute = false })!)
         {
             bash.WaitForExit();
@@ -142,7 +145,7 @@ public class SweepCliTests : IDisposable
         }
 
         // One array task, as Slurm would start it, then the dry run and the next emission see it complete.
-        var task = CliRunner.Run("sweep", spec, "--out", _dir, "--run-index", "2", "--threads", "1", "--quiet", "true");
+        var task = CliRunner.Run("sweep", sweep, "--run-index", "2", "--threads", "1", "--quiet");
         Assert.True(task.ExitCode == 0, task.Stderr);
         var dry = CliRunner.Run("sweep", spec, "--out", _dir, "--dry-run");
         Assert.Equal(0, dry.ExitCode);

@@ -3,6 +3,8 @@ using SpikeKit.Experiments;
 using SpikeKit.Native;
 using StbImageWriteSharp;
 using static TorchSharp.torch;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Tests.Data;
 
@@ -239,7 +241,7 @@ public class ImageFolderTests : IDisposable
     }
 
     [Fact]
-    public void ExperimentRunnerTrainsResNet18OnTheFakeImageNet()
+    public void RunExecutorTrainsResNet18OnTheFakeImageNet()
     {
         string data = FakeImageNet(), outDir = Path.Combine(_dir.Path, "run");
         var config = new RunConfig
@@ -247,8 +249,8 @@ public class ImageFolderTests : IDisposable
             Dataset = "imagenet", DataDir = data, Model = "resnet18", Width = 0.125, TimeSteps = 1, Epochs = 1, BatchSize = 2,
             TrainLimit = 3, TestLimit = 3, Flip = true, Threads = 1, Variant = "rmp",
         };
-        var summary = ExperimentRunner.Run(config, outDir);
-        Assert.Equal(("completed", 1), (summary.Status, summary.EpochsCompleted));
+        var summary = RunExecutor.Run(config, outDir);
+        Assert.Equal((RunStatus.Completed, 1), (summary.Status, summary.EpochsCompleted));
         Assert.True(File.Exists(Path.Combine(outDir, "summary.json")));
         Assert.InRange(summary.FinalTestAccuracy, 0, 1);
         var e = Assert.Throws<ConfigException>(() => (config with { CropPadding = 4 }).Validate());

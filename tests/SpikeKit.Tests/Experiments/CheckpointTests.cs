@@ -1,5 +1,7 @@
 using SpikeKit.Experiments;
 using SpikeKit.Training;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Tests.Experiments;
 
@@ -38,23 +40,23 @@ public class CheckpointTests : IDisposable
     {
         var config = Config(optimizer);
         string whole = Path.Combine(_dir, "whole"), resumed = Path.Combine(_dir, "resumed");
-        var s1 = ExperimentRunner.Run(config, whole, checkpoints: true);
-        Assert.False(File.Exists(Path.Combine(whole, Checkpoint.FileName)), "a completed run keeps no checkpoint");
+        var s1 = RunExecutor.Run(config, whole, checkpoints: true);
+        Assert.False(File.Exists(Path.Combine(whole, RunFiles.Checkpoint)), "a completed run keeps no checkpoint");
 
-        Assert.Throws<OperationCanceledException>(() => ExperimentRunner.Run(config, resumed, new StopAfterEpoch(1), checkpoints: true));
-        var state = Checkpoint.ReadState(Path.Combine(resumed, Checkpoint.FileName));
+        Assert.Throws<OperationCanceledException>(() => RunExecutor.Run(config, resumed, new StopAfterEpoch(1), checkpoints: true));
+        var state = Checkpoint.ReadState(Path.Combine(resumed, RunFiles.Checkpoint));
         Assert.Equal(1, state.EpochsDone);
         Assert.Equal(config.ContentHash(), state.Key);
 
-        var s2 = ExperimentRunner.Run(config, resumed, checkpoints: true);
-        Assert.Equal("completed", s2.Status);
+        var s2 = RunExecutor.Run(config, resumed, checkpoints: true);
+        Assert.Equal(RunStatus.Completed, s2.Status);
         Assert.Equal(3, s2.EpochsCompleted);
         foreach (var f in new[] { "metrics.csv", "layers.csv", "histograms.csv" })
             Assert.Equal(File.ReadAllText(Path.Combine(whole, f)), File.ReadAllText(Path.Combine(resumed, f)));
         Assert.Equal(4, File.ReadAllLines(Path.Combine(resumed, "timing.csv")).Length);
         Assert.Equal(s1.FinalTestAccuracy, s2.FinalTestAccuracy);
         Assert.Equal(s1.FinalMeanQuantizationError, s2.FinalMeanQuantizationError);
-        Assert.False(File.Exists(Path.Combine(resumed, Checkpoint.FileName)));
+        Assert.False(File.Exists(Path.Combine(resumed, RunFiles.Checkpoint)));
     }
 
     [Fact]
@@ -62,9 +64,9 @@ public class CheckpointTests : IDisposable
     {
         var config = Config("sgd");
         var dir = Path.Combine(_dir, "other");
-        Assert.Throws<OperationCanceledException>(() => ExperimentRunner.Run(config with { Seed = 6 }, dir, new StopAfterEpoch(1), checkpoints: true));
-        var s = ExperimentRunner.Run(config, dir, checkpoints: true);
-        var whole = ExperimentRunner.Run(config, Path.Combine(_dir, "whole"));
+        Assert.Throws<OperationCanceledException>(() => RunExecutor.Run(config with { Seed = 6 }, dir, new StopAfterEpoch(1), checkpoints: true));
+        var s = RunExecutor.Run(config, dir, checkpoints: true);
+        var whole = RunExecutor.Run(config, Path.Combine(_dir, "whole"));
         Assert.Equal(whole.FinalTestAccuracy, s.FinalTestAccuracy);
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "whole", "metrics.csv")), File.ReadAllText(Path.Combine(dir, "metrics.csv")));
     }
@@ -74,16 +76,16 @@ public class CheckpointTests : IDisposable
     {
         var config = Config("sgd");
         var dir = Path.Combine(_dir, "cut");
-        Assert.Throws<OperationCanceledException>(() => ExperimentRunner.Run(config, dir, new StopAfterEpoch(1), checkpoints: true));
-        var path = Path.Combine(dir, Checkpoint.FileName);
+        Assert.Throws<OperationCanceledException>(() => RunExecutor.Run(config, dir, new StopAfterEpoch(1), checkpoints: true));
+        var path = Path.Combine(dir, RunFiles.Checkpoint);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
-        var e = Assert.Throws<InvalidDataException>(() => ExperimentRunner.Run(config, dir, checkpoints: true));
+        var e = Assert.Throws<InvalidDataException>(() => RunExecutor.Run(config, dir, checkpoints: true));
         Assert.Contains(path, e.Message);
         Assert.Contains("delete it", e.Message);
 
         File.WriteAllBytes(path, "not a checkpoint"u8.ToArray());
         Assert.Throws<InvalidDataException>(() => Checkpoint.ReadState(path));
-        Assert.Equal("completed", ExperimentRunner.Run(config, dir, checkpoints: true).Status); // a foreign file: start over
+        Assert.Equal(RunStatus.Completed, RunExecutor.Run(config, dir, checkpoints: true).Status); // a foreign file: start over
     }
 }

@@ -1,4 +1,6 @@
 using SpikeKit.Experiments;
+using SpikeKit.Config;
+using SpikeKit.Runs;
 
 namespace SpikeKit.Tests.Experiments;
 

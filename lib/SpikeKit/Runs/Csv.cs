@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SpikeKit.Reporting;
+namespace SpikeKit.Runs;
 
 /// <summary>Invariant-culture CSV formatting (RFC 4180 quoting) shared by every file the kit writes.</summary>
 public static class Csv

@@ -1,35 +1,31 @@
 using System.Diagnostics;
+using SpikeKit.Config;
 using SpikeKit.Data;
 using SpikeKit.Models;
-using SpikeKit.Reporting;
 using SpikeKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SpikeKit.Experiments;
+namespace SpikeKit.Runs;
 
 /// <summary>
-/// Runs one <see cref="RunConfig"/> end to end: loads data, seeds, builds model and loss, trains, and writes
-/// <c>metrics.csv</c>, <c>layers.csv</c>, <c>histograms.csv</c>, <c>timing.csv</c> and, last, <c>summary.json</c>
-/// into the run folder. A failing run (bad data, NaN loss) keeps its finished epochs and writes a summary with
-/// <c>status = failed</c> and the one-line error before the exception propagates. With checkpoints on, a
+/// Runs one <see cref="RunConfig"/> end to end into a run folder: loads data, seeds, builds model and loss, trains, and writes
+/// the files of <see cref="RunFiles"/> (<c>metrics.csv</c>, <c>layers.csv</c>, <c>histograms.csv</c>, <c>timing.csv</c>, an
+/// epoch at a time) and, last, <c>summary.json</c>. A failing run (bad data, NaN loss) keeps its finished epochs and writes a
+/// summary with status failed and the one-line error before the exception propagates. With checkpoints on, a
 /// <see cref="Checkpoint"/> is written after every epoch and a run that finds one (of the same config) continues after its
 /// last epoch, producing exactly the files an uninterrupted run produces; the checkpoint is deleted once <c>summary.json</c>
 /// is in place. Streamed data sets (imagenet) are read from disk batch by batch (<see cref="ImageFolderLoader"/>, crop 224).
+/// Sweeps run each of their runs through here.
 /// </summary>
-public static class ExperimentRunner
+public static class RunExecutor
 {
-    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>. <paramref name="data"/> reuses already loaded sets
-    /// (not for streamed data sets such as imagenet, which are opened from disk);
-    /// <paramref name="checkpoints"/> writes a checkpoint after every epoch and resumes from one left by a killed attempt.</summary>
-    /// <exception cref="ArgumentException"><paramref name="data"/> given for a streamed data set.</exception>
-    public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null,
-        (ImageDataset Train, ImageDataset Test)? data = null, bool checkpoints = false)
+    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>; <paramref name="checkpoints"/> writes a
+    /// checkpoint after every epoch and resumes from one left by a killed attempt.</summary>
+    public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null, bool checkpoints = false)
     {
         config.Validate();
         bool streamed = Datasets.IsStreamed(config.Dataset);
-        if (streamed && data is not null)
-            throw new ArgumentException($"data: {config.Dataset} is streamed from disk; pass no loaded data", nameof(data));
         Native.TorchNative.EnsureLoaded();
         if (config.Threads > 0) set_num_threads(config.Threads);
         var device = ResolveDevice(config.Device);
@@ -37,18 +33,18 @@ public static class ExperimentRunner
         var clock = Stopwatch.StartNew();
         var env = RunEnvironment.Current(device.ToString());
         Directory.CreateDirectory(outDir);
-        var summaryPath = Path.Combine(outDir, "summary.json");
+        var summaryPath = Path.Combine(outDir, RunFiles.Summary);
         if (File.Exists(summaryPath)) File.Delete(summaryPath);
         // Temp files of an attempt killed while writing its summary or checkpoint (renamed into place only when whole).
-        foreach (var tmp in Directory.EnumerateFiles(outDir, "*.tmp").Where(f => Path.GetFileName(f).StartsWith("summary.json.", StringComparison.Ordinal)
-                     || Path.GetFileName(f).StartsWith(Checkpoint.FileName + ".", StringComparison.Ordinal)))
+        foreach (var tmp in Directory.EnumerateFiles(outDir, "*.tmp").Where(f => Path.GetFileName(f).StartsWith(RunFiles.Summary + ".", StringComparison.Ordinal)
+                     || Path.GetFileName(f).StartsWith(RunFiles.Checkpoint + ".", StringComparison.Ordinal)))
             File.Delete(tmp);
 
         var history = new List<EpochMetrics>();
-        var checkpointPath = Path.Combine(outDir, Checkpoint.FileName);
+        var checkpointPath = Path.Combine(outDir, RunFiles.Checkpoint);
         var key = config.ContentHash();
         double priorSeconds = 0;
-        RunSummary Summary(string status, string? error)
+        RunSummary Summary(RunStatus status, string? error)
         {
             var last = history.LastOrDefault();
             var best = history.OrderByDescending(m => m.TestAccuracy).ThenBy(m => m.Epoch).FirstOrDefault();
@@ -58,7 +54,6 @@ public static class ExperimentRunner
                 Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"));
         }
 
-        bool ownData = data is null;
         ImageDataset? train = null, test = null;
         try
         {
@@ -75,7 +70,7 @@ public static class ExperimentRunner
             }
             else
             {
-                (train, test) = data ?? Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
+                (train, test) = Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
                 trainLoader = new BatchLoader(train, options.BatchSize, shuffle: true, new Augmentation(options.CropPadding, options.HorizontalFlip), config.Seed);
                 testLoader = new BatchLoader(test, Math.Max(options.BatchSize, 256), shuffle: false, Augmentation.None, config.Seed);
                 (channels, size, classes) = (train.Channels, train.Height, train.Classes);
@@ -84,25 +79,26 @@ public static class ExperimentRunner
             using var model = ModelZoo.Create(config.Model, config.ToModelOptions(channels, size, classes));
             model.to(device);
             using var trainer = new Trainer(model, config.ToLoss(), options, device);
-            if (checkpoints && File.Exists(checkpointPath)) Resume(checkpointPath, key, model, trainer, history, ref priorSeconds);
+            if (checkpoints && File.Exists(checkpointPath)) Resume(checkpointPath, config, model, trainer, history, ref priorSeconds);
             using var writer = new RunWriter(outDir, history);
-            foreach (var m in trainer.Fit(trainLoader, testLoader, progress, startEpoch: history.Count))
+            trainer.Fit(trainLoader, testLoader, progress, startEpoch: history.Count, afterEpoch: m =>
             {
                 history.Add(m);
                 writer.Append(m);
                 if (checkpoints) Checkpoint.Save(checkpointPath, model, trainer.Optimizer, key, history, priorSeconds + clock.Elapsed.TotalSeconds);
-            }
+            });
         }
         catch (Exception e)
         {
-            Summary("failed", e.Message.Split('\n')[0]).Save(summaryPath);
+            Summary(RunStatus.Failed, e.Message.Split('\n')[0]).Save(summaryPath);
             throw;
         }
         finally
         {
-            if (ownData) { train?.Dispose(); test?.Dispose(); }
+            train?.Dispose();
+            test?.Dispose();
         }
-        var summary = Summary("completed", null);
+        var summary = Summary(RunStatus.Completed, null);
         summary.Save(summaryPath);
         if (checkpoints) File.Delete(checkpointPath);
         return summary;
@@ -113,7 +109,7 @@ public static class ExperimentRunner
 
     /// <summary>Restores a checkpoint of this config. One of another config, or one whose header is unreadable, is reported and
     /// ignored (the run starts over); one that breaks off inside the tensors stops the run with an error naming the file.</summary>
-    static void Resume(string path, string key, SpikingNetwork model, Trainer trainer, List<EpochMetrics> history, ref double priorSeconds)
+    static void Resume(string path, RunConfig config, SpikingNetwork model, Trainer trainer, List<EpochMetrics> history, ref double priorSeconds)
     {
         CheckpointState header;
         try { header = Checkpoint.ReadState(path); }
@@ -122,7 +118,8 @@ public static class ExperimentRunner
             Console.Error.WriteLine($"{e.Message}; starting from epoch 1");
             return;
         }
-        if (header.Key != key)
+        // A checkpoint written before run ids left defaults out carries the config's legacy hash.
+        if (header.Key != config.ContentHash() && header.Key != config.LegacyContentHash())
         {
             Console.Error.WriteLine($"{path}: checkpoint of another config, starting from epoch 1");
             return;

@@ -1,4 +1,4 @@
-namespace SpikeKit.Experiments;
+namespace SpikeKit.Config;
 
 /// <summary>A configuration value is invalid; <see cref="Field"/> names it (an option, a JSON path or a record field).</summary>
 public sealed class ConfigException(string field, string problem) : Exception($"{field}: {problem}")

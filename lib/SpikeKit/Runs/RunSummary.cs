@@ -1,11 +1,10 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using SpikeKit.Experiments;
+using SpikeKit.Config;
 
-namespace SpikeKit.Reporting;
+namespace SpikeKit.Runs;
 
 /// <summary>The <c>summary.json</c> of one run: full config, environment, outcome and headline numbers.</summary>
-/// <param name="Status">completed or failed.</param>
+/// <param name="Status"><see cref="RunStatus.Completed"/> or <see cref="RunStatus.Failed"/>.</param>
 /// <param name="Error">One-line error when failed.</param>
 /// <param name="Config">The full run configuration (seed included).</param>
 /// <param name="Environment">Versions, threads, device.</param>
@@ -19,25 +18,19 @@ namespace SpikeKit.Reporting;
 /// <param name="Started">Start time (UTC, ISO 8601).</param>
 /// <param name="Finished">End time (UTC, ISO 8601).</param>
 public sealed record RunSummary(
-    string Status, string? Error, RunConfig Config, RunEnvironment Environment, int EpochsCompleted,
+    RunStatus Status, string? Error, RunConfig Config, RunEnvironment Environment, int EpochsCompleted,
     double FinalTestAccuracy, double BestTestAccuracy, int BestEpoch, double FinalMeanQuantizationError, double FinalMeanFiringRate,
     double WallSeconds, string Started, string Finished)
 {
-    /// <summary>JSON settings used for every file the kit writes (camelCase, indented, NaN allowed as a string).</summary>
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals | JsonNumberHandling.AllowReadingFromString,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    /// <summary>True when the run completed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsCompleted => Status == RunStatus.Completed;
 
     /// <summary>Writes the summary atomically (temp file, then rename): a reader never sees a partial file.</summary>
     public void Save(string path)
     {
         var tmp = $"{path}.{System.Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, JsonSettings.Options));
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -45,7 +38,7 @@ public sealed record RunSummary(
     /// <exception cref="InvalidDataException">Naming the file when it is not a valid summary.</exception>
     public static RunSummary Load(string path)
     {
-        try { return JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty summary"); }
+        try { return JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(path), JsonSettings.Options) ?? throw new InvalidDataException($"{path}: empty summary"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid summary.json ({e.Message.Split('\n')[0]})"); }
     }
 }

@@ -1,9 +1,10 @@
 using System.Text.Json;
-using SpikeKit.Reporting;
+using SpikeKit.Config;
+using SpikeKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SpikeKit.Training;
+namespace SpikeKit.Runs;
 
 /// <summary>What a checkpoint holds besides the model and optimizer tensors.</summary>
 /// <param name="Key">Identifies the run the checkpoint belongs to (a hash of its config); a checkpoint with another key is ignored.</param>
@@ -25,8 +26,6 @@ public sealed record CheckpointState(string Key, IReadOnlyList<EpochMetrics> His
 /// </summary>
 public static class Checkpoint
 {
-    /// <summary>File name of a run's checkpoint inside its folder.</summary>
-    public const string FileName = "checkpoint.bin";
     const string Magic = "SPIKEKIT-CHECKPOINT-1";
     const string End = "END";
 
@@ -40,7 +39,7 @@ public static class Checkpoint
         using (var writer = new BinaryWriter(stream))
         {
             writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(state, RunSummary.Json));
+            writer.Write(JsonSerializer.Serialize(state, JsonSettings.Options));
             model.save(writer);
             Helper(optimizer).save_state_dict(writer);
             writer.Write(End);
@@ -84,7 +83,7 @@ public static class Checkpoint
         try
         {
             if (reader.ReadString() != Magic) throw new InvalidDataException("wrong magic");
-            return JsonSerializer.Deserialize<CheckpointState>(reader.ReadString(), RunSummary.Json) ?? throw new InvalidDataException("empty state");
+            return JsonSerializer.Deserialize<CheckpointState>(reader.ReadString(), JsonSettings.Options) ?? throw new InvalidDataException("empty state");
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidDataException or IOException)
         {

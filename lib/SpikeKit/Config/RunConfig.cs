@@ -1,15 +1,14 @@
-using System.Text.Json.Serialization;
 using SpikeKit.Losses;
 using SpikeKit.Models;
 using SpikeKit.Neurons;
 using SpikeKit.Surrogates;
 using SpikeKit.Training;
 
-namespace SpikeKit.Experiments;
+namespace SpikeKit.Config;
 
 /// <summary>
 /// Everything that defines one training run, as plain values (JSON- and command-line-friendly). Neuron, loss and optimizer
-/// defaults are the paper's (PAPER.md): LIF τ = 0.25, V_th = 0.5, hard reset, tanh surrogate, tdBN, SGD 0.9 / lr 0.1 /
+/// defaults are the RMP-Loss group's published settings: LIF τ = 0.25, V_th = 0.5, hard reset, tanh surrogate, tdBN, SGD 0.9 / lr 0.1 /
 /// wd 1e-4, cosine. Data defaults: Fashion-MNIST, the small CNN, T = 4.
 /// </summary>
 public sealed record RunConfig
@@ -38,7 +37,7 @@ public sealed record RunConfig
     public string Surrogate { get; init; } = "tanh";
     /// <summary>tdbn or bn.</summary>
     public string Norm { get; init; } = "tdbn";
-    /// <summary>Loss variant (see <see cref="LossVariant"/>).</summary>
+    /// <summary>Loss variant (see <see cref="Variants"/>).</summary>
     public string Variant { get; init; } = "baseline";
     /// <summary>Peak λ of RMP-Loss.</summary>
     public double RmpLambda { get; init; } = 0.5;
@@ -87,18 +86,24 @@ public sealed record RunConfig
     /// <summary>cpu (CUDA needs the TorchSharp CUDA build).</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Checks every field; throws <see cref="ConfigException"/> naming the first bad one.</summary>
+    /// <summary>Known loss variants, baseline first: <c>baseline</c> (CE on the mean output), <c>rmp</c> (CE + λ·RMP-Loss),
+    /// <c>tet</c> (TET loss), <c>tet+rmp</c>, <c>im</c> (CE + λ·IM-Loss), <c>mpd</c> (CE + λ·MPD-Loss).</summary>
+    public static IReadOnlyList<string> Variants { get; } = ["baseline", "rmp", "tet", "tet+rmp", "im", "mpd"];
+
+    /// <summary>Checks every field; throws <see cref="ConfigException"/> naming the first bad one (by its option name).</summary>
     public RunConfig Validate()
     {
-        if (!Data.Datasets.Names.Contains(Dataset)) throw new ConfigException("dataset", $"unknown '{Dataset}' (known: {string.Join(", ", Data.Datasets.Names)})");
-        if (!ModelZoo.Names.Contains(Model)) throw new ConfigException("model", $"unknown '{Model}' (known: {string.Join(", ", ModelZoo.Names)})");
-        if (!LossVariant.Names.Contains(Variant)) throw new ConfigException("variant", $"unknown '{Variant}' (known: {string.Join(", ", LossVariant.Names)})");
+        static string Known(IEnumerable<string> names) => string.Join(", ", names);
+        if (!Data.Datasets.Names.Contains(Dataset)) throw new ConfigException("dataset", $"unknown '{Dataset}' (known: {Known(Data.Datasets.Names)})");
+        if (!ModelZoo.Names.Contains(Model)) throw new ConfigException("model", $"unknown '{Model}' (known: {Known(ModelZoo.Names)})");
+        if (!Variants.Contains(Variant)) throw new ConfigException("variant", $"unknown '{Variant}' (known: {Known(Variants)})");
         if (Neuron is not ("lif" or "if")) throw new ConfigException("neuron", $"unknown '{Neuron}' (use lif or if)");
         if (Reset is not ("hard" or "soft")) throw new ConfigException("reset", $"unknown '{Reset}' (use hard or soft)");
         if (Norm is not ("tdbn" or "bn")) throw new ConfigException("norm", $"unknown '{Norm}' (use tdbn or bn)");
-        if (!Surrogates.Surrogate.Names.Contains(Surrogate)) throw new ConfigException("surrogate", $"unknown '{Surrogate}' (known: {string.Join(", ", Surrogates.Surrogate.Names)})");
+        if (!Surrogates.Surrogate.Names.Contains(Surrogate)) throw new ConfigException("surrogate", $"unknown '{Surrogate}' (known: {Known(Surrogates.Surrogate.Names)})");
         if (Optimizer is not ("sgd" or "adamw")) throw new ConfigException("optimizer", $"unknown '{Optimizer}' (use sgd or adamw)");
         if (Device is not ("cpu" or "cuda" or "auto")) throw new ConfigException("device", $"unknown '{Device}' (use cpu, cuda or auto)");
+        if (RmpDistance is not ("squared" or "absolute")) throw new ConfigException("rmp-distance", $"unknown '{RmpDistance}' (use squared or absolute)");
         if (TimeSteps < 1) throw new ConfigException("timesteps", $"must be >= 1, got {TimeSteps}");
         if (!(Width > 0)) throw new ConfigException("width", $"must be > 0, got {Width}");
         if (!(Tau > 0 && Tau <= 1)) throw new ConfigException("tau", $"must be in (0, 1], got {Tau}");
@@ -109,7 +114,7 @@ public sealed record RunConfig
         if (Threads < 0) throw new ConfigException("threads", $"must be >= 0, got {Threads}");
         if (CropPadding > 0 && Data.Datasets.IsStreamed(Dataset))
             throw new ConfigException("crop-padding", $"{Dataset} uses RandomResizedCrop 224 (and flip); set crop-padding to 0");
-        try { _ = ToTrainingOptions(); _ = LossVariant.Build(this); }
+        try { _ = ToTrainingOptions(); _ = Schedule(RmpLambda); }
         catch (ArgumentException e) { var parts = e.Message.Split(':', 2); throw new ConfigException(parts.Length == 2 ? parts[0] : "config", parts[^1].Trim()); }
         return this;
     }
@@ -126,25 +131,60 @@ public sealed record RunConfig
         new TrainingOptions(Epochs, BatchSize, Lr, Optimizer == "adamw" ? OptimizerKind.AdamW : OptimizerKind.Sgd,
             Momentum, WeightDecay, Warmup, Seed, CropPadding, Flip).Validate();
 
-    /// <summary>The loss of <see cref="Variant"/>.</summary>
-    public CompositeLoss ToLoss() => LossVariant.Build(this);
+    /// <summary>The RMP-Loss regularizer of this config (clip, distance, layers, detached spikes).</summary>
+    public RmpLoss ToRmpLoss() => new(Clip: RmpClip, Distance: RmpDistance == "absolute" ? DistanceKind.Absolute : DistanceKind.Squared,
+        Layers: new LayerSelection(RmpLayers), DetachSpikes: RmpDetachSpikes);
 
     /// <summary>
-    /// SHA-256 (lower-case hex) of the config as canonical JSON (keys sorted) without <see cref="Threads"/> and
-    /// <see cref="Device"/>, which change how fast a run goes, not what it computes. Equal configs give equal hashes on
-    /// any machine; run ids and checkpoints use it.
+    /// The loss of <see cref="Variant"/>: the task loss (cross-entropy on the mean output, or TET) plus each regularizer with its
+    /// λ schedule, <c>L = L_task + Σ_i λ_i(epoch)·R_i</c>. Each regularizer carries its own λ into the metrics (its name and
+    /// weight), so nothing downstream needs to know which variant named it.
     /// </summary>
-    public string ContentHash()
+    public CompositeLoss ToLoss()
     {
-        var node = System.Text.Json.JsonSerializer.SerializeToNode(this, Reporting.RunSummary.Json)!.AsObject();
-        node.Remove("threads");
-        node.Remove("device");
-        var canonical = new System.Text.Json.Nodes.JsonObject(node.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical.ToJsonString())));
+        ITaskLoss task = Variant is "tet" or "tet+rmp" ? new TetLoss(TetLambda) : new MeanOutputCrossEntropy();
+        var loss = new CompositeLoss(task, []);
+        return Variant switch
+        {
+            "rmp" or "tet+rmp" => loss.With(ToRmpLoss(), Schedule(RmpLambda)),
+            "im" => loss.With(new ImLoss(), new ConstantLambda(ImLambda)),
+            "mpd" => loss.With(new MpdLoss(), new ConstantLambda(MpdLambda)),
+            _ => loss,
+        };
     }
 
-    /// <summary>A short label: variant plus the RMP settings that differ from the defaults.</summary>
-    [JsonIgnore]
-    public string Label => Variant.Contains("rmp", StringComparison.Ordinal) ? $"{Variant} (λ={RmpLambda:G3})" : Variant;
+    LambdaSchedule Schedule(double peak) => Losses.LambdaSchedule.Parse(LambdaSchedule, peak);
+
+    /// <summary>
+    /// The identity of what this run computes: the first 8 hex digits of <see cref="ContentHash()"/> name run folders and key
+    /// checkpoints. It is the SHA-256 (lower-case hex) of canonical JSON (keys sorted) of the fields whose values differ from
+    /// <c>new RunConfig()</c>, without <see cref="Threads"/> and <see cref="Device"/>, which change how fast a run goes, not
+    /// what it computes. Equal configs give equal hashes on any machine, and adding a field with a default later changes no
+    /// existing hash.
+    /// </summary>
+    public string ContentHash() => Hash(Canonical(Node(this), Node(new RunConfig()), omitDefaults: true));
+
+    /// <summary>The hash that SpikeKit 0.1 (before run ids left defaults out) gave this config: every field but threads and
+    /// device. Used only to recognize result folders and checkpoints written then (<c>spikekit migrate</c>).</summary>
+    public string LegacyContentHash() => Hash(Canonical(Node(this), Node(new RunConfig()), omitDefaults: false));
+
+    /// <summary><see cref="ContentHash()"/> of a config's JSON fields given the JSON of the defaults (what a config with fields that
+    /// do not exist yet would hash to; tests use it).</summary>
+    internal static string ContentHash(System.Text.Json.Nodes.JsonObject config, System.Text.Json.Nodes.JsonObject defaults) =>
+        Hash(Canonical(config, defaults, omitDefaults: true));
+
+    static System.Text.Json.Nodes.JsonObject Node(RunConfig config) =>
+        System.Text.Json.JsonSerializer.SerializeToNode(config, JsonSettings.Options)!.AsObject();
+
+    static string Hash(string canonical) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical)));
+
+    static string Canonical(System.Text.Json.Nodes.JsonObject node, System.Text.Json.Nodes.JsonObject defaults, bool omitDefaults)
+    {
+        var kept = node.Where(kv => kv.Key is not ("threads" or "device"))
+            .Where(kv => !omitDefaults || !System.Text.Json.Nodes.JsonNode.DeepEquals(kv.Value, defaults[kv.Key]))
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()));
+        return new System.Text.Json.Nodes.JsonObject(kept).ToJsonString();
+    }
 }

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace SpikeKit.Reporting;
+namespace SpikeKit.Runs;
 
 /// <summary>Where and with what a result was produced; recorded in every <c>summary.json</c>.</summary>
 /// <param name="SpikeKit">SpikeKit version.</param>

@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Kernels;
+
+/// <summary>
+/// What the hand-written CPU kernels (<c>FusedLif</c>, <c>FusedRmp</c>, <c>ActivityProbe</c>) share: the work split of
+/// their parallel loops and raw access to a tensor's float32 storage. Indices are <see cref="long"/> throughout.
+/// </summary>
+internal static class CpuKernel
+{
+    /// <summary>Elements per work item of the parallel loops (a multiple of every vector width).</summary>
+    public const int Chunk = 1 << 14;
+
+    /// <summary>True when <paramref name="t"/> is a float32 tensor in host memory.</summary>
+    public static bool IsCpuFloat32(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32;
+
+    /// <summary>Number of <see cref="Chunk"/>s covering <paramref name="n"/> elements.</summary>
+    public static long Chunks(long n) => (n + Chunk - 1) / Chunk;
+
+    /// <summary>Runs <paramref name="body"/> over [0, n) in ranges aligned to <see cref="Chunk"/>, one range per intra-op thread.</summary>
+    public static void ParallelChunks(long n, Action<long, long> body)
+    {
+        long chunks = Chunks(n);
+        int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)Math.Min(chunks, int.MaxValue)));
+        if (threads == 1) { body(0, n); return; }
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
+        {
+            long per = (chunks + threads - 1) / threads;
+            long start = Math.Min(n, k * per * Chunk), end = Math.Min(n, (k + 1) * per * Chunk);
+            if (start < end) body(start, end);
+        });
+    }
+
+    /// <summary>
+    /// Σ over [0, n) of <paramref name="chunkSum"/>(start, end) evaluated per <see cref="Chunk"/> in parallel and added in
+    /// chunk order, so the result does not depend on the thread count.
+    /// </summary>
+    public static double DeterministicSum(long n, Func<long, long, double> chunkSum)
+    {
+        var partial = new double[Chunks(n)];
+        ParallelChunks(n, (start, end) =>
+        {
+            for (long c = start; c < end; c += Chunk)
+                partial[c / Chunk] = chunkSum(c, Math.Min(end, c + Chunk));
+        });
+        double sum = 0;
+        foreach (var p in partial) sum += p;
+        return sum;
+    }
+
+    /// <summary>The first element of a contiguous float32 CPU tensor's storage. (Through <c>Tensor.bytes</c>, a span, so
+    /// limited to 2^31 − 1 bytes for now: this is the one place to lift that limit.)</summary>
+    public static unsafe float* Ptr(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+}

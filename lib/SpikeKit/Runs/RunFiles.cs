@@ -1,0 +1,129 @@
+using SpikeKit.Training;
+
+namespace SpikeKit.Runs;
+
+// The files of a run folder: their names and columns (RunFiles) and the writer that appends an epoch to them (RunWriter).
+
+/// <summary>
+/// The one place that names the files of a run folder and the columns of its CSV files; the writer below
+/// (<see cref="RunWriter"/>), the checkpoint, the sweep runner and the readers of SpikeKit.Reporting all use these names.
+/// </summary>
+public static class RunFiles
+{
+    /// <summary>A row per epoch: <see cref="MetricColumns"/>.</summary>
+    public const string Metrics = "metrics.csv";
+    /// <summary>A row per epoch and spiking layer: <see cref="LayerColumns"/>.</summary>
+    public const string Layers = "layers.csv";
+    /// <summary>A row per epoch, layer and histogram bin: <see cref="HistogramColumns"/>.</summary>
+    public const string Histograms = "histograms.csv";
+    /// <summary>Wall seconds per epoch (kept out of metrics.csv so that equal runs give byte-identical metrics): <see cref="TimingColumns"/>.</summary>
+    public const string Timing = "timing.csv";
+    /// <summary>The run's outcome, written last and atomically (<see cref="RunSummary"/>).</summary>
+    public const string Summary = "summary.json";
+    /// <summary>The per-epoch checkpoint (<see cref="Checkpoint"/>), deleted when the run completes.</summary>
+    public const string Checkpoint = "checkpoint.bin";
+    /// <summary>Held exclusively while a process trains the run.</summary>
+    public const string Lock = ".lock";
+
+    /// <summary>The column names of the CSV files.</summary>
+    public static class Column
+    {
+#pragma warning disable CS1591 // each constant is its column's name
+        public const string Epoch = "epoch", LearningRate = "lr", TrainLoss = "train_loss", TrainTaskLoss = "train_task_loss",
+            TrainAccuracy = "train_acc", TestLoss = "test_loss", TestAccuracy = "test_acc",
+            MeanQuantizationError = "mean_quantization_error", MeanFiringRate = "mean_firing_rate",
+            LayerIndex = "layer_index", Layer = "layer", FiringRate = "firing_rate", QuantizationError = "quantization_error",
+            QuantizationErrorSquared = "quantization_error_sq", NearSpikeShare = "near_spike_share", MeanPotential = "mean_potential",
+            Count = "count", Underflow = "underflow", Overflow = "overflow", Bin = "bin", Left = "left", Right = "right",
+            TrainSeconds = "train_seconds", EvalSeconds = "eval_seconds";
+#pragma warning restore CS1591
+    }
+
+    /// <summary>Columns of metrics.csv for an epoch with these regularizers: epoch, lr, train_loss, train_task_loss, then
+    /// <c>NAME_lambda</c> and <c>NAME_value</c> per regularizer (<see cref="LambdaColumn"/>, <see cref="ValueColumn"/>), then
+    /// train_acc, test_loss, test_acc, mean_quantization_error, mean_firing_rate.</summary>
+    public static IReadOnlyList<string> MetricColumns(IEnumerable<RegularizerValue> regularizers) =>
+        [Column.Epoch, Column.LearningRate, Column.TrainLoss, Column.TrainTaskLoss,
+         .. regularizers.SelectMany(r => new[] { LambdaColumn(r.Name), ValueColumn(r.Name) }),
+         Column.TrainAccuracy, Column.TestLoss, Column.TestAccuracy, Column.MeanQuantizationError, Column.MeanFiringRate];
+
+    /// <summary>The metrics.csv column of a regularizer's weight λ at each epoch (e.g. <c>rmp_lambda</c>).</summary>
+    public static string LambdaColumn(string regularizer) => $"{regularizer}_lambda";
+
+    /// <summary>The metrics.csv column of a regularizer's mean unweighted value (e.g. <c>rmp_value</c>).</summary>
+    public static string ValueColumn(string regularizer) => $"{regularizer}_value";
+
+    /// <summary>Columns of layers.csv.</summary>
+    public static IReadOnlyList<string> LayerColumns { get; } =
+        [Column.Epoch, Column.LayerIndex, Column.Layer, Column.FiringRate, Column.QuantizationError, Column.QuantizationErrorSquared,
+         Column.NearSpikeShare, Column.MeanPotential, Column.Count, Column.Underflow, Column.Overflow];
+
+    /// <summary>Columns of histograms.csv.</summary>
+    public static IReadOnlyList<string> HistogramColumns { get; } =
+        [Column.Epoch, Column.LayerIndex, Column.Layer, Column.Bin, Column.Left, Column.Right, Column.Count];
+
+    /// <summary>Columns of timing.csv.</summary>
+    public static IReadOnlyList<string> TimingColumns { get; } = [Column.Epoch, Column.TrainSeconds, Column.EvalSeconds];
+
+    /// <summary>True when <paramref name="directory"/> holds a run (its metrics or its summary).</summary>
+    public static bool IsRunFolder(string directory) =>
+        File.Exists(Path.Combine(directory, Metrics)) || File.Exists(Path.Combine(directory, Summary));
+}
+
+/// <summary>
+/// Writes a run's per-epoch results as they happen (names and columns: <see cref="RunFiles"/>): <c>metrics.csv</c> (a row per epoch), <c>layers.csv</c> (a row per epoch
+/// and layer), <c>histograms.csv</c> (a row per epoch, layer and bin) and <c>timing.csv</c> (wall seconds per epoch; kept out of
+/// <c>metrics.csv</c> so that two runs with the same seed and thread count give byte-identical metrics). Each epoch's rows are flushed at once, so a run that
+/// stops early keeps every finished epoch.
+/// </summary>
+public sealed class RunWriter : IDisposable
+{
+    readonly StreamWriter _metrics, _layers, _hist, _timing;
+    bool _headerWritten;
+
+    /// <summary>The run folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>Creates <paramref name="directory"/> and the CSV files (replacing old ones), then writes the epochs of
+    /// <paramref name="replay"/> (a resumed run's finished epochs, from its checkpoint) as if they had just ended.</summary>
+    public RunWriter(string directory, IEnumerable<EpochMetrics>? replay = null)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        _metrics = new StreamWriter(Path.Combine(directory, RunFiles.Metrics));
+        _layers = new StreamWriter(Path.Combine(directory, RunFiles.Layers));
+        _hist = new StreamWriter(Path.Combine(directory, RunFiles.Histograms));
+        _timing = new StreamWriter(Path.Combine(directory, RunFiles.Timing));
+        _timing.WriteLine(string.Join(",", RunFiles.TimingColumns));
+        _layers.WriteLine(string.Join(",", RunFiles.LayerColumns));
+        _hist.WriteLine(string.Join(",", RunFiles.HistogramColumns));
+        foreach (var m in replay ?? []) Append(m);
+    }
+
+    /// <summary>Appends one epoch.</summary>
+    public void Append(EpochMetrics m)
+    {
+        if (!_headerWritten)
+        {
+            _metrics.WriteLine(string.Join(",", RunFiles.MetricColumns(m.Regularizers)));
+            _headerWritten = true;
+        }
+        _metrics.WriteLine(Csv.Line(new object?[] { m.Epoch, m.LearningRate, m.TrainLoss, m.TrainTaskLoss }
+            .Concat(m.Regularizers.SelectMany(r => new object?[] { r.Lambda, r.Value }))
+            .Concat([m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.MeanQuantizationError, m.MeanFiringRate])));
+        _timing.WriteLine(Csv.Line([m.Epoch, Math.Round(m.TrainSeconds, 3), Math.Round(m.EvalSeconds, 3)]));
+        for (int i = 0; i < m.Layers.Count; i++)
+        {
+            var l = m.Layers[i];
+            _layers.WriteLine(Csv.Line([m.Epoch, i, l.Layer, l.FiringRate, l.QuantizationError, l.QuantizationErrorSquared,
+                l.NearSpikeShare, l.MeanPotential, l.Count, l.Underflow, l.Overflow]));
+            double width = (l.HistogramMax - l.HistogramMin) / l.Histogram.Count;
+            for (int b = 0; b < l.Histogram.Count; b++)
+                _hist.WriteLine(Csv.Line([m.Epoch, i, l.Layer, b, l.BinLeft(b), l.BinLeft(b) + width, l.Histogram[b]]));
+        }
+        _metrics.Flush(); _layers.Flush(); _hist.Flush(); _timing.Flush();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() { _metrics.Dispose(); _layers.Dispose(); _hist.Dispose(); _timing.Dispose(); }
+}

@@ -1,0 +1,75 @@
+using System.Numerics;
+using SpikeKit.Native;
+using SpikeKit.Surrogates;
+using static SpikeKit.Tests.TestUtil;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Tests.Surrogates;
+
+/// <summary>Each built-in surrogate's fast float32 derivative (the struct the fused kernels inline) against autograd.</summary>
+public class SurrogateKernelTests
+{
+    public SurrogateKernelTests() => TorchNative.EnsureLoaded();
+
+    /// <summary>x = i/20 for i in [−30, 30]: every support edge below (±¼, ±½, ±¾, ±1) lies on the grid exactly, in float32 too.</summary>
+    static readonly double[] Grid = Enumerable.Range(-30, 61).Select(i => i / 20.0).ToArray();
+
+    public static TheoryData<Surrogate> BuiltIns() =>
+    [
+        .. Surrogate.Names.Select(Surrogate.FromName),
+        new TanhSurrogate(Sharpness: 5, Width: 2), new RectangularSurrogate(0.5), new TriangleSurrogate(0.75),
+        new SigmoidSurrogate(2.5), new AtanSurrogate(3),
+    ];
+
+    /// <summary>Reads a surrogate's kernel through <see cref="Surrogate.RunKernel"/>, as the fused LIF backward does.</summary>
+    sealed class Evaluate(float[] points) : ISurrogateKernelRunner
+    {
+        public double[]? Scalar, Vectorized;
+
+        public void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel
+        {
+            Scalar = points.Select((p, i) => (double)kernel.Derivative(p, i)).ToArray();
+            Vectorized = new double[points.Length];
+            int w = Vector<float>.Count;
+            var lanes = new float[w];
+            for (int i = 0; i < points.Length; i++)
+            {
+                // Lane 0 holds the point; the others hold neighbours, so each lane is checked in turn across the grid.
+                for (int l = 0; l < w; l++) lanes[l] = points[(i + l) % points.Length];
+                Vectorized[i] = kernel.Derivative(new Vector<float>(lanes), i)[0];
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltIns))]
+    public void FastDerivativeEqualsAutogradOfThePrimitive(Surrogate s)
+    {
+        using var scope = NewDisposeScope();
+        var points = Grid.Select(x => (float)x).ToArray();
+        var x = F64(points.Select(p => (double)p).ToArray(), points.Length).requires_grad_(true);
+        s.Primitive(x).sum().backward();
+        var autograd = Values(x.grad!);
+
+        var eval = new Evaluate(points);
+        Assert.True(s.RunKernel(eval), $"{s} has no fast derivative");
+        Close(autograd, eval.Scalar!, 2e-6, $"{s} scalar kernel vs autograd of g");
+        Close(autograd, eval.Vectorized!, 2e-6, $"{s} vector kernel vs autograd of g");
+        Close(points.Select(p => s.Derivative((double)p)).ToArray(), eval.Scalar!, 2e-6, $"{s} scalar kernel vs Derivative(double)");
+    }
+
+    sealed record UserSurrogate : Surrogate
+    {
+        public override Tensor Primitive(Tensor x) => x.sigmoid();
+        public override Tensor Derivative(Tensor x) => x.sigmoid().mul(x.sigmoid().neg().add(1));
+        public override double Derivative(double x) => 1 / (1 + Math.Exp(-x)) * (1 - 1 / (1 + Math.Exp(-x)));
+    }
+
+    [Fact]
+    public void AUserDefinedSurrogateHasNoFastDerivative()
+    {
+        var eval = new Evaluate([0f]);
+        Assert.False(new UserSurrogate().RunKernel(eval));
+        Assert.Null(eval.Scalar);
+    }
+}
