@@ -88,7 +88,7 @@ static class SpikeKitCommand
         cmd.Options.Add(seeds);
         cmd.Options.Add(outDir);
         var exec = new SweepExecution(cmd);
-        var settings = new SettingOptions(cmd, RunPresets.Quick, row => row.Name is not ("variant" or "seed"));
+        var settings = new SettingOptions(cmd, RunPresets.Quick, row => row.Name is not "variant");
         cmd.SetAction(r =>
         {
             var start = r.GetValue(preset) is { } p ? RunPresets.Get(p) : RunPresets.Quick;
@@ -122,7 +122,7 @@ static class SpikeKitCommand
         cmd.Options.Add(preset);
         cmd.Options.Add(limit);
         var exec = new SweepExecution(cmd);
-        var settings = new SettingOptions(cmd, RunPresets.Quick, row => row.Name is not "seed");
+        var settings = new SettingOptions(cmd, RunPresets.Quick);
         cmd.SetAction(r =>
         {
             var given = settings.Given(r).Where(o => o.Name is not ("threads" or "device")).ToList();

@@ -147,7 +147,7 @@ sealed class TerminalRunDisplay : RunDisplay
         _drawn = s;
         if (s is { } state)
         {
-            _task ??= ctx.AddTask(Markup.Escape(_label), new ProgressTaskSettings { AutoStart = true, MaxValue = Math.Max(1, state.Total) });
+            _task ??= ctx.AddTask(_label.Length > 0 ? Markup.Escape(_label) : "training", new ProgressTaskSettings { AutoStart = true, MaxValue = Math.Max(1, state.Total) });
             _task.MaxValue = Math.Max(1, state.Total);
             _task.Value = state.Done;
         }

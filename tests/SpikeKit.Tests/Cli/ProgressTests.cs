@@ -253,6 +253,22 @@ public class ProgressTests
     }
 
     [Fact]
+    public void TerminalRunWithoutALabelStillDrawsItsBar()
+    {
+        // spikekit train has no label; Spectre refuses a task without a name.
+        var clock = new FakeClock();
+        using var console = Terminal();
+        using (var d = new TerminalRunDisplay(console, "", clock, Timeout.InfiniteTimeSpan))
+        {
+            TrainEpoch(d, clock, 0, 1, 4);
+            d.Flush();
+            Assert.Contains("training", console.Output);
+            Assert.Contains("100%", console.Output);
+        }
+        Assert.DoesNotContain("progress display failed", console.Output);
+    }
+
+    [Fact]
     public void TerminalRunRestoresTheCursorWhenTrainingThrows()
     {
         using var console = Terminal().EmitAnsiSequences();
