@@ -53,23 +53,38 @@ static class SpikeKitCommand
     static Command Train()
     {
         var cmd = new Command("train", "one training run into --out: metrics.csv, layers.csv, histograms.csv, timing.csv, summary.json");
-        var outDir = new Option<string>("--out") { Description = "run folder [results/train]", HelpName = "DIR" };
+        var outDir = new Option<string>("--out") { Description = "run folder [results/train]; one holding a run of the same config is " +
+            "resumed (or left as it is when complete), one holding another run is refused unless --overwrite", HelpName = "DIR" };
+        var overwrite = Flag("--overwrite", "replace the run files in --out (metrics, layers, histograms, timing, summary, checkpoint)");
         var quiet = Flag("--quiet", "no progress display");
         cmd.Options.Add(outDir);
+        cmd.Options.Add(overwrite);
         cmd.Options.Add(quiet);
         var settings = new SettingOptions(cmd, new RunConfig());
         cmd.SetAction(r =>
         {
             var config = settings.Apply(r, new RunConfig()).Validate();
             var dir = r.GetValue(outDir) ?? Path.Combine("results", "train");
-            RunSummary summary;
-            using (var display = ConsoleDisplays.ForRun(quiet: r.GetValue(quiet)))
-                summary = RunExecutor.Run(config, dir, display);
+            if (File.Exists(dir)) throw new ConfigException("out", $"{dir} is a file, not a folder");
+            if (r.GetValue(overwrite)) RunFolder.Clear(dir);
+            var state = RunFolder.State(dir, config);
+            if (state.HoldsOtherRun)
+                throw new ConfigException("out", $"{dir} holds the results of another run; pass --overwrite to replace them, or another --out");
+            if (state.Status == RunStatus.Completed)
+                Console.Error.WriteLine($"{dir}: already complete with this config; nothing trained (--overwrite trains it again)");
+            RunSummary summary = state.Summary is { Status: RunStatus.Completed } done ? done : Train(config, dir, r.GetValue(quiet));
             Console.WriteLine($"{config.Variant}: final test accuracy {100 * summary.FinalTestAccuracy:F2}% (best {100 * summary.BestTestAccuracy:F2}% at epoch {summary.BestEpoch}), " +
                               $"mean quantization error {summary.FinalMeanQuantizationError:F4}, mean firing rate {summary.FinalMeanFiringRate:F3}, {summary.WallSeconds:F0} s; results in {dir}");
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>One run with a checkpoint after every epoch, so that a killed <c>train</c> run again resumes.</summary>
+    static RunSummary Train(RunConfig config, string dir, bool quiet)
+    {
+        using var display = ConsoleDisplays.ForRun(quiet: quiet);
+        return RunExecutor.Run(config, dir, display, checkpoints: true);
     }
 
     // ---- ablate ----
@@ -188,6 +203,7 @@ static class SpikeKitCommand
             var folder = r.GetValue(dir)!;
             if (!Directory.Exists(folder)) throw new UsageException($"{folder}: no such folder");
             var files = Reporting.ReportWriter.Write(folder, r.GetValue(outDir), r.GetValue(offline));
+            if (Reporting.ReportWriter.IncompleteNote(Reporting.Frames.ResultSet.Load(folder)) is { } note) Console.Error.WriteLine($"spikekit: note: {note}");
             Console.WriteLine($"Wrote {files.Markdown} and {files.Charts.Count} charts in {Path.GetDirectoryName(files.Charts[0])}");
             if (files.Tables.Count > 0) Console.WriteLine($"Wrote the paper tables: {string.Join(", ", files.Tables)}");
             return ExitCodes.Ok;

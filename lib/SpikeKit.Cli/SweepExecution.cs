@@ -15,7 +15,7 @@ namespace SpikeKit.Cli;
 /// </summary>
 sealed class SweepExecution
 {
-    readonly Option<int?> _jobs = new("--jobs") { Description = "runs at a time, each in its own process with cores/N threads [1]", HelpName = "N" };
+    readonly Option<int?> _jobs = new("--jobs") { Description = "runs at a time (at most the logical cores), each in its own process with cores/N threads [1]", HelpName = "N" };
     readonly Option<int?> _runIndex = new("--run-index") { Description = "train only run I (0-based; for array jobs) and exit", HelpName = "I" };
     readonly Option<bool> _dryRun = SpikeKitCommand.Flag("--dry-run", "list the runs and their state; train nothing");
     readonly Option<string> _emit = new("--emit") { Description = "slurm: write SWEEP/sweep.sbatch, a Slurm array with one task per unfinished run, and exit", HelpName = "slurm" };
@@ -38,10 +38,8 @@ sealed class SweepExecution
 
     public int Run(ParseResult r, SweepPlan plan, string sweepDir)
     {
-        int threads = Threads(r);
-        if (threads < 0) throw new ConfigException("threads", $"must be >= 0, got {threads}");
-        int jobs = r.GetValue(_jobs) ?? 1;
-        if (jobs < 1) throw new ConfigException("jobs", $"must be >= 1, got {jobs}");
+        int threads = Threads(r), jobs = r.GetValue(_jobs) ?? 1;
+        new SweepOptions(jobs, threads).Validate();
         bool quiet = r.GetValue(_quiet);
         if (r.GetValue(_dryRun)) return DryRun(plan, sweepDir);
         if (r.GetValue(_emit) is { } emit)

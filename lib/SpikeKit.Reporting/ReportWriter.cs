@@ -53,6 +53,11 @@ public static class ReportWriter
         var md = new StringBuilder();
         md.AppendLine($"# SpikeKit report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(resultDir)))}");
         md.AppendLine();
+        if (IncompleteNote(results) is { } note)
+        {
+            md.AppendLine($"**{note}**");
+            md.AppendLine();
+        }
         if (paper is not null)
         {
             md.AppendLine("## Paper table");
@@ -99,6 +104,16 @@ public static class ReportWriter
     }
 
     static bool SpansLambdas(ResultSet results) => results.SpansLambdas;
+
+    /// <summary>"Incomplete: …" naming the runs without a completed summary (running, killed or failed), or null when none.</summary>
+    public static string? IncompleteNote(ResultSet results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var open = results.Runs.Where(r => !r.Completed).ToList();
+        if (open.Count == 0) return null;
+        return $"Incomplete: {open.Count} of {results.Runs.Count} run(s) have no completed summary — " +
+               string.Join("; ", open.Select(r => $"{r.Variant} seed {r.Seed} ({r.StatusText}, {r.LastEpoch} epoch(s))")) + ".";
+    }
 
     static Deedle.Frame<int, string> Runs(ResultSet results)
     {

@@ -184,9 +184,11 @@ public class PaperTableTests : IDisposable
         Assert.All(files.Tables, f => Assert.True(File.Exists(f)));
         var md = File.ReadAllLines(files.Markdown).Where(l => l.Length > 0).ToList();
         Assert.StartsWith("# SpikeKit report:", md[0]);
-        Assert.Equal("## Paper table", md[1]);
-        Assert.StartsWith("Table: fake_sweep: final acc (%)", md[2]);
-        Assert.Equal("| CNN | 4 | 89.00 ± 1.00 | 90.00 ± 0.71 (n=2/3) | +1.00 | 78.28 |", md[5]);
+        // The folder's failed run is said first (the missing one has no folder, so only the paper table names it).
+        Assert.Equal("**Incomplete: 1 of 11 run(s) have no completed summary — CNN · T=4 · rmp seed 2 (failed, 2 epoch(s)).**", md[1]);
+        Assert.Equal("## Paper table", md[2]);
+        Assert.StartsWith("Table: fake_sweep: final acc (%)", md[3]);
+        Assert.Equal("| CNN | 4 | 89.00 ± 1.00 | 90.00 ± 0.71 (n=2/3) | +1.00 | 78.28 |", md[6]);
         var text = File.ReadAllText(files.Markdown);
         Assert.True(text.IndexOf("## Paper table", StringComparison.Ordinal) < text.IndexOf("## Summary", StringComparison.Ordinal));
         Assert.Contains("| CNN · T=4 · rmp | 2 | 90.00 ± 0.71 |", text);   // the summary is by cell, not by run

@@ -35,7 +35,8 @@ public sealed record HistogramRow(int Epoch, int LayerIndex, string Layer, int B
 
 /// <summary>
 /// One run folder as written by <see cref="RunExecutor"/> (<c>metrics.csv</c>, <c>layers.csv</c>,
-/// <c>histograms.csv</c>, <c>timing.csv</c>, <c>summary.json</c>), parsed. Missing files give empty tables; a run still
+/// <c>histograms.csv</c>, <c>timing.csv</c>, <c>summary.json</c>), parsed. Missing files give empty tables; the files of a finished run (one with a summary) must be whole, while those
+/// of a run still being written may end in one row cut short; a run still
 /// in progress has no summary.
 /// </summary>
 public sealed partial class RunResult
@@ -101,16 +102,17 @@ public sealed partial class RunResult
             ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
         variant ??= summary?.Config.Variant ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
 
-        var (metricColumns, metricRows) = ReadNumeric(Path.Combine(directory, RunFiles.Metrics));
+        bool finished = summary is not null;
+        var (metricColumns, metricRows) = ReadNumeric(Path.Combine(directory, RunFiles.Metrics), finished);
         var metrics = metricRows.Select(r => (IReadOnlyDictionary<string, double>)metricColumns.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
 
-        var layers = ReadRows(Path.Combine(directory, RunFiles.Layers), (f, c) => new LayerRow(
+        var layers = ReadRows(Path.Combine(directory, RunFiles.Layers), finished, (f, c) => new LayerRow(
             Int(f, c, Col.Epoch), Int(f, c, Col.LayerIndex), f[c[Col.Layer]], Num(f, c, Col.FiringRate), Num(f, c, Col.QuantizationError),
             Num(f, c, Col.QuantizationErrorSquared), Num(f, c, Col.NearSpikeShare), Num(f, c, Col.MeanPotential),
             (long)Num(f, c, Col.Count), (long)Num(f, c, Col.Underflow), (long)Num(f, c, Col.Overflow)));
-        var hist = ReadRows(Path.Combine(directory, RunFiles.Histograms), (f, c) => new HistogramRow(
+        var hist = ReadRows(Path.Combine(directory, RunFiles.Histograms), finished, (f, c) => new HistogramRow(
             Int(f, c, Col.Epoch), Int(f, c, Col.LayerIndex), f[c[Col.Layer]], Int(f, c, Col.Bin), Num(f, c, Col.Left), Num(f, c, Col.Right), (long)Num(f, c, Col.Count)));
-        var timing = ReadRows(Path.Combine(directory, RunFiles.Timing), (f, c) => (Int(f, c, Col.Epoch), Num(f, c, Col.TrainSeconds), Num(f, c, Col.EvalSeconds)));
+        var timing = ReadRows(Path.Combine(directory, RunFiles.Timing), finished, (f, c) => (Int(f, c, Col.Epoch), Num(f, c, Col.TrainSeconds), Num(f, c, Col.EvalSeconds)));
         return new RunResult(Path.GetFullPath(directory), variant, seed, summary, metrics, metricColumns, layers, hist, timing);
     }
 
@@ -130,43 +132,64 @@ public sealed partial class RunResult
         : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
         : throw new FormatException($"'{s}' is not a number");
 
-    static List<T> ReadRows<T>(string path, Func<string[], Dictionary<string, int>, T> row)
+    /// <summary>
+    /// The header and rows of a CSV file of a run. A file of a finished run (one with a summary) must be whole: a header, and
+    /// every row with as many fields as the header. A run still being written may end in one row cut short (it is skipped).
+    /// A missing file gives no rows.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Naming the file (and line) that breaks these rules.</exception>
+    static (List<string> Columns, List<(int Line, string[] Fields)> Rows) ReadCsv(string path, bool finished)
     {
-        var list = new List<T>();
-        if (!File.Exists(path)) return list;
-        using var reader = new StreamReader(path);
-        var header = reader.ReadLine();
-        if (header is null) return list;
-        var cols = Csv.Split(header).Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
-        int lineNo = 1;
-        for (string? line; (line = reader.ReadLine()) is not null;)
+        var rows = new List<(int, string[])>();
+        if (!File.Exists(path)) return ([], rows);
+        var text = File.ReadAllText(path);
+        var lines = text.Split('\n');
+        int count = lines.Length - (text.EndsWith('\n') ? 1 : 0);
+        if (count == 0 || lines[0].Length == 0)
         {
-            lineNo++;
-            if (line.Length == 0) continue;
-            var fields = Csv.Split(line);
-            if (fields.Length != cols.Count) continue; // a line cut short by a run that is still writing
+            if (finished) throw new InvalidDataException($"{path}: empty (no header line) in a finished run");
+            return ([], rows);
+        }
+        var cols = Csv.Split(lines[0]).ToList();
+        for (int i = 1; i < count; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            var fields = Csv.Split(lines[i]);
+            if (fields.Length != cols.Count)
+            {
+                bool cutShort = i == count - 1 && !text.EndsWith('\n') && fields.Length < cols.Count;
+                if (cutShort && !finished) continue; // the row a running run is writing
+                throw new InvalidDataException($"{path}:{i + 1}: {fields.Length} fields, expected {cols.Count}" +
+                                               (cutShort ? " (cut short in a finished run)" : ""));
+            }
+            rows.Add((i + 1, fields));
+        }
+        return (cols, rows);
+    }
+
+    static List<T> ReadRows<T>(string path, bool finished, Func<string[], Dictionary<string, int>, T> row)
+    {
+        var (columns, rows) = ReadCsv(path, finished);
+        var cols = columns.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        var list = new List<T>(rows.Count);
+        foreach (var (line, fields) in rows)
+        {
             try { list.Add(row(fields, cols)); }
-            catch (FormatException e) { throw new InvalidDataException($"{path}:{lineNo}: {e.Message}"); }
+            catch (FormatException e) { throw new InvalidDataException($"{path}:{line}: {e.Message}"); }
         }
         return list;
     }
 
-    static (List<string> Columns, List<double[]> Rows) ReadNumeric(string path)
+    static (List<string> Columns, List<double[]> Rows) ReadNumeric(string path, bool finished)
     {
-        var rows = new List<double[]>();
-        if (!File.Exists(path)) return ([], rows);
-        var lines = File.ReadAllLines(path);
-        if (lines.Length == 0) return ([], rows);
-        var cols = Csv.Split(lines[0]).ToList();
-        for (int i = 1; i < lines.Length; i++)
+        var (columns, rows) = ReadCsv(path, finished);
+        var list = new List<double[]>(rows.Count);
+        foreach (var (line, fields) in rows)
         {
-            if (lines[i].Length == 0) continue;
-            var f = Csv.Split(lines[i]);
-            if (f.Length != cols.Count) continue;
-            try { rows.Add(f.Select(Parse).ToArray()); }
-            catch (FormatException e) { throw new InvalidDataException($"{path}:{i + 1}: {e.Message}"); }
+            try { list.Add(fields.Select(Parse).ToArray()); }
+            catch (FormatException e) { throw new InvalidDataException($"{path}:{line}: {e.Message}"); }
         }
-        return (cols, rows);
+        return (columns, list);
     }
 
     /// <summary><c>metrics.csv</c> as a frame: columns <c>variant</c>, <c>seed</c>, then the file's columns (<c>epoch</c> as int).</summary>

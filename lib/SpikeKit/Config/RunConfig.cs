@@ -114,7 +114,12 @@ public sealed record RunConfig
         if (Threads < 0) throw new ConfigException("threads", $"must be >= 0, got {Threads}");
         if (CropPadding > 0 && Data.Datasets.IsStreamed(Dataset))
             throw new ConfigException("crop-padding", $"{Dataset} uses RandomResizedCrop 224 (and flip); set crop-padding to 0");
-        try { _ = ToTrainingOptions(); _ = Schedule(RmpLambda); }
+        try
+        {
+            _ = ToTrainingOptions();
+            _ = Schedule(RmpLambda);
+            if (Dataset == "synthetic") Data.SyntheticDataset.CheckSize(TrainLimit ?? Data.Datasets.SyntheticTrainCount, TestLimit ?? Data.Datasets.SyntheticTestCount);
+        }
         catch (ArgumentException e) { var parts = e.Message.Split(':', 2); throw new ConfigException(parts.Length == 2 ? parts[0] : "config", parts[^1].Trim()); }
         return this;
     }

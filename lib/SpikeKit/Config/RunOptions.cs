@@ -145,7 +145,7 @@ public static class RunOptions
         Row("seed", "S", nameof(RunConfig.Seed), "seed of initialization, data order, subset and augmentation"),
         Row("train-limit", "N", nameof(RunConfig.TrainLimit), "use only N training samples (all = every one)"),
         Row("test-limit", "N", nameof(RunConfig.TestLimit), "use only N test samples (all = every one)"),
-        Row("threads", "N", nameof(RunConfig.Threads), "intra-op threads (0 = all cores); recorded with the results, not part of the run id"),
+        Row("threads", "N", nameof(RunConfig.Threads), "intra-op threads, 0 = all cores, at most the logical cores of the machine; recorded with the results, not part of the run id"),
         Row("device", "D", nameof(RunConfig.Device), "cpu, cuda or auto; recorded with the results, not part of the run id"),
     ];
 

@@ -121,6 +121,7 @@ public static class Datasets
             return SyntheticDataset.Create(trainLimit ?? SyntheticTrainCount, testLimit ?? SyntheticTestCount, seed: seed);
 
         directory ??= DefaultDirectory(name);
+        if (File.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: a file, not a folder of {name} files (--data-dir)");
         using var scope = NewDisposeScope();
         var train = LoadSplit(name, directory, train: true);
         try
@@ -186,6 +187,9 @@ public static class Datasets
         string imagesPath = DataFiles.Resolve(Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz"), hint);
         string labelsPath = DataFiles.Resolve(Path.Combine(directory, $"{prefix}-labels-idx1-ubyte.gz"), hint);
         var images = IdxReader.ReadImages(imagesPath);
+        if (images.shape[0] == 0) throw new DataFormatException(imagesPath, "holds no images");
+        if (images.shape[2] != 28 || images.shape[3] != 28)
+            throw new DataFormatException(imagesPath, $"holds {images.shape[2]}x{images.shape[3]}-pixel images; {datasetName.Split('/')[0]} images are 28x28");
         var labels = IdxReader.ReadLabels(labelsPath);
         if (labels.shape[0] != images.shape[0])
             throw new DataFormatException(labelsPath, $"holds {labels.shape[0]} labels but {imagesPath} holds {images.shape[0]} images");

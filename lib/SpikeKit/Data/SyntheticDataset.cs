@@ -36,6 +36,7 @@ public static class SyntheticDataset
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 8);
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
+        CheckSize(trainCount, testCount, size, channels);
 
         using var scope = NewDisposeScope();
         var (trainImages, trainLabels) = Generate(trainCount, classes, size, channels, seed, stream: 0);
@@ -55,6 +56,26 @@ public static class SyntheticDataset
             train.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Bytes of memory that building one image takes at its peak (float32 intermediates of the whole set at once:
+    /// blob, stripes, distractor, noise and their sums, plus the float64 copy for the mean), per pixel and channel.</summary>
+    const long PeakBytesPerValue = 32;
+
+    /// <summary>
+    /// Refuses a set too large to build in this process's memory before allocating anything: building takes about
+    /// 32 bytes per pixel and channel of the train and test images together, and at most half of the memory .NET reports
+    /// available (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>: the machine's or the container's) may go to it.
+    /// </summary>
+    /// <exception cref="ArgumentException">Starting with <c>train-limit:</c>, naming the sizes and the largest count that fits.</exception>
+    public static void CheckSize(long trainCount, long testCount, int size = 28, int channels = 1)
+    {
+        long perImage = (long)size * size * channels * PeakBytesPerValue;
+        long budget = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+        if ((trainCount + testCount) * perImage <= budget) return;
+        throw new ArgumentException(
+            $"train-limit: a synthetic set of {trainCount} + {testCount} images of {channels}x{size}x{size} needs about " +
+            $"{(trainCount + testCount) * perImage / 1e9:F1} GB to build; half of this machine's {2 * budget / 1e9:F1} GB allows at most {budget / perImage} images");
     }
 
     static (Tensor Images, Tensor Labels) Generate(int count, int classes, int size, int channels, long seed, int stream)

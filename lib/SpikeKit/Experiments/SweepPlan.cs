@@ -25,9 +25,7 @@ public sealed record SweepPlan(string Name, string? Description, SweepTable Tabl
     {
         var text = JsonSerializer.Serialize(this, JsonSettings.Options);
         if (File.Exists(path) && File.ReadAllText(path) == text) return;
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        SpikeKit.Runs.AtomicFile.WriteText(path, text);
     }
 
     /// <summary>Reads a plan written by <see cref="Save"/>.</summary>

@@ -20,7 +20,7 @@ public sealed record SweepRunStatus(PlannedRun Run, RunStatus Status, int Epochs
 public sealed record SweepFailure(PlannedRun Run, string Error, bool Diverged);
 
 /// <summary>How <see cref="SweepRunner.RunAll"/> runs a sweep.</summary>
-/// <param name="Jobs">Runs trained at a time. 1: one after another in this process; more: each in a child process
+/// <param name="Jobs">Runs trained at a time, at most the machine's logical cores. 1: one after another in this process; more: each in a child process
 /// (<see cref="SweepWorker"/>) with <see cref="Threads"/> threads, output in <c>SWEEP/logs/RUN-ID.log</c>.</param>
 /// <param name="Threads">Intra-op threads per run; 0 = the config's (all cores) in this process, cores/jobs in child processes.
 /// Never part of a run's id.</param>
@@ -31,8 +31,9 @@ public sealed record SweepOptions(int Jobs = 1, int Threads = 0, SweepWorker? Wo
     /// <summary>Checks the values; throws <see cref="Config.ConfigException"/> naming the option.</summary>
     public SweepOptions Validate()
     {
-        if (Jobs < 1) throw new Config.ConfigException("jobs", $"must be >= 1, got {Jobs}");
-        if (Threads < 0) throw new Config.ConfigException("threads", $"must be >= 0, got {Threads}");
+        int cores = Environment.ProcessorCount;
+        if (Jobs < 1 || Jobs > cores) throw new Config.ConfigException("jobs", $"must be in 1..{cores} (the logical cores of this machine), got {Jobs}");
+        if (Threads < 0 || Threads > cores) throw new Config.ConfigException("threads", $"must be in 0..{cores} (the logical cores of this machine), got {Threads}");
         return this;
     }
 }
@@ -76,6 +77,7 @@ public static class SweepRunner
     /// <summary>Creates the sweep folder and writes <c>sweep.json</c> (the expanded plan).</summary>
     public static void WritePlan(string sweepDir, SweepPlan plan)
     {
+        if (File.Exists(sweepDir)) throw new Config.ConfigException("out", $"{sweepDir} is a file, not a folder");
         Directory.CreateDirectory(sweepDir);
         plan.Save(Path.Combine(sweepDir, SweepPlan.FileName));
     }
@@ -92,27 +94,8 @@ public static class SweepRunner
     /// <summary>Where <paramref name="run"/> stands in <paramref name="sweepDir"/>.</summary>
     public static SweepRunStatus Status(string sweepDir, PlannedRun run)
     {
-        var dir = RunFolder(sweepDir, run);
-        var key = run.Config.ContentHash();
-        var summaryPath = Path.Combine(dir, RunFiles.Summary);
-        if (File.Exists(summaryPath))
-        {
-            RunSummary? s = null;
-            try { s = RunSummary.Load(summaryPath); } catch (InvalidDataException) { }
-            if (s is not null && s.Config.ContentHash() == key)
-                return new SweepRunStatus(run, s.Status, s.EpochsCompleted, s);
-        }
-        var ckpt = Path.Combine(dir, RunFiles.Checkpoint);
-        if (File.Exists(ckpt))
-        {
-            try
-            {
-                var state = Checkpoint.ReadState(ckpt);
-                if (state.Key == key || state.Key == run.Config.LegacyContentHash()) return new SweepRunStatus(run, RunStatus.Partial, state.EpochsDone, null);
-            }
-            catch (InvalidDataException) { }
-        }
-        return new SweepRunStatus(run, RunStatus.Pending, 0, null);
+        var state = Runs.RunFolder.State(RunFolder(sweepDir, run), run.Config);
+        return new SweepRunStatus(run, state.Status, state.EpochsDone, state.Summary);
     }
 
     /// <summary>True when the run's folder holds a completed summary of the same config.</summary>

@@ -34,19 +34,16 @@ public static class Checkpoint
     {
         using var rng = get_rng_state();
         var state = new CheckpointState(key, history, wallSeconds, Convert.ToBase64String(rng.data<byte>().ToArray()));
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = File.Create(tmp))
-        using (var writer = new BinaryWriter(stream))
+        AtomicFile.Write(path, stream =>
         {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
             writer.Write(JsonSerializer.Serialize(state, JsonSettings.Options));
             model.save(writer);
             Helper(optimizer).save_state_dict(writer);
             writer.Write(End);
             writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads only the state part (no tensors) of a checkpoint.</summary>

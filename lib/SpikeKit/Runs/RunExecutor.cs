@@ -25,6 +25,9 @@ public static class RunExecutor
     public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null, bool checkpoints = false)
     {
         config.Validate();
+        if (File.Exists(outDir)) throw new ConfigException("out", $"{outDir} is a file, not a folder");
+        if (config.Threads > Environment.ProcessorCount)
+            throw new ConfigException("threads", $"must be at most {Environment.ProcessorCount} (the logical cores of this machine), got {config.Threads}");
         bool streamed = Datasets.IsStreamed(config.Dataset);
         Native.TorchNative.EnsureLoaded();
         if (config.Threads > 0) set_num_threads(config.Threads);
@@ -90,7 +93,9 @@ public static class RunExecutor
         }
         catch (Exception e)
         {
-            Summary(RunStatus.Failed, e.Message.Split('\n')[0]).Save(summaryPath);
+            // Record the failure, unless that fails too (a full disk): then the first error is the one to report.
+            try { Summary(RunStatus.Failed, e.Message.Split('\n')[0]).Save(summaryPath); }
+            catch (IOException) { }
             throw;
         }
         finally

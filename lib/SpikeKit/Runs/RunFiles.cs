@@ -71,14 +71,16 @@ public static class RunFiles
 }
 
 /// <summary>
-/// Writes a run's per-epoch results as they happen (names and columns: <see cref="RunFiles"/>): <c>metrics.csv</c> (a row per epoch), <c>layers.csv</c> (a row per epoch
-/// and layer), <c>histograms.csv</c> (a row per epoch, layer and bin) and <c>timing.csv</c> (wall seconds per epoch; kept out of
-/// <c>metrics.csv</c> so that two runs with the same seed and thread count give byte-identical metrics). Each epoch's rows are flushed at once, so a run that
-/// stops early keeps every finished epoch.
+/// Writes a run's per-epoch results as they happen (names and columns: <see cref="RunFiles"/>): <c>metrics.csv</c> (a row per
+/// epoch), <c>layers.csv</c> (a row per epoch and layer), <c>histograms.csv</c> (a row per epoch, layer and bin) and
+/// <c>timing.csv</c> (wall seconds per epoch; kept out of <c>metrics.csv</c> so that two runs with the same seed and thread count
+/// give byte-identical metrics). Each epoch's rows go to disk at once, so a run that stops early keeps every finished epoch; when
+/// a write fails (a full disk), every file is cut back to the end of the last whole epoch, so no file ends mid-row, and the
+/// error names the file that failed.
 /// </summary>
 public sealed class RunWriter : IDisposable
 {
-    readonly StreamWriter _metrics, _layers, _hist, _timing;
+    readonly (string Path, Stream Stream)[] _files;
     bool _headerWritten;
 
     /// <summary>The run folder.</summary>
@@ -86,44 +88,100 @@ public sealed class RunWriter : IDisposable
 
     /// <summary>Creates <paramref name="directory"/> and the CSV files (replacing old ones), then writes the epochs of
     /// <paramref name="replay"/> (a resumed run's finished epochs, from its checkpoint) as if they had just ended.</summary>
+    /// <exception cref="IOException">Naming the file that could not be written.</exception>
     public RunWriter(string directory, IEnumerable<EpochMetrics>? replay = null)
+        : this(directory, replay, path => new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1))
+    {
+    }
+
+    /// <summary>As the public constructor, with the streams opened by <paramref name="open"/> (tests inject failing ones).</summary>
+    internal RunWriter(string directory, IEnumerable<EpochMetrics>? replay, Func<string, Stream> open)
     {
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
-        _metrics = new StreamWriter(Path.Combine(directory, RunFiles.Metrics));
-        _layers = new StreamWriter(Path.Combine(directory, RunFiles.Layers));
-        _hist = new StreamWriter(Path.Combine(directory, RunFiles.Histograms));
-        _timing = new StreamWriter(Path.Combine(directory, RunFiles.Timing));
-        _timing.WriteLine(string.Join(",", RunFiles.TimingColumns));
-        _layers.WriteLine(string.Join(",", RunFiles.LayerColumns));
-        _hist.WriteLine(string.Join(",", RunFiles.HistogramColumns));
-        foreach (var m in replay ?? []) Append(m);
+        var names = new[] { RunFiles.Metrics, RunFiles.Layers, RunFiles.Histograms, RunFiles.Timing };
+        _files = new (string, Stream)[names.Length];
+        try
+        {
+            for (int i = 0; i < names.Length; i++)
+            {
+                var path = Path.Combine(directory, names[i]);
+                try { _files[i] = (path, open(path)); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw AtomicFile.Naming(e, path); }
+            }
+            Write(new string?[]
+            {
+                null, // metrics.csv: its header names the regularizers, written with the first epoch
+                string.Join(",", RunFiles.LayerColumns) + "\n",
+                string.Join(",", RunFiles.HistogramColumns) + "\n",
+                string.Join(",", RunFiles.TimingColumns) + "\n",
+            });
+            foreach (var m in replay ?? []) Append(m);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Appends one epoch.</summary>
+    /// <summary>Appends one epoch to every file.</summary>
+    /// <exception cref="IOException">Naming the file that could not be written; every file then ends after the previous epoch.</exception>
     public void Append(EpochMetrics m)
     {
-        if (!_headerWritten)
-        {
-            _metrics.WriteLine(string.Join(",", RunFiles.MetricColumns(m.Regularizers)));
-            _headerWritten = true;
-        }
-        _metrics.WriteLine(Csv.Line(new object?[] { m.Epoch, m.LearningRate, m.TrainLoss, m.TrainTaskLoss }
+        var metrics = new System.Text.StringBuilder();
+        if (!_headerWritten) metrics.Append(string.Join(",", RunFiles.MetricColumns(m.Regularizers))).Append('\n');
+        metrics.Append(Csv.Line(new object?[] { m.Epoch, m.LearningRate, m.TrainLoss, m.TrainTaskLoss }
             .Concat(m.Regularizers.SelectMany(r => new object?[] { r.Lambda, r.Value }))
-            .Concat([m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.MeanQuantizationError, m.MeanFiringRate])));
-        _timing.WriteLine(Csv.Line([m.Epoch, Math.Round(m.TrainSeconds, 3), Math.Round(m.EvalSeconds, 3)]));
+            .Concat([m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.MeanQuantizationError, m.MeanFiringRate]))).Append('\n');
+        var layers = new System.Text.StringBuilder();
+        var hist = new System.Text.StringBuilder();
         for (int i = 0; i < m.Layers.Count; i++)
         {
             var l = m.Layers[i];
-            _layers.WriteLine(Csv.Line([m.Epoch, i, l.Layer, l.FiringRate, l.QuantizationError, l.QuantizationErrorSquared,
-                l.NearSpikeShare, l.MeanPotential, l.Count, l.Underflow, l.Overflow]));
+            layers.Append(Csv.Line([m.Epoch, i, l.Layer, l.FiringRate, l.QuantizationError, l.QuantizationErrorSquared,
+                l.NearSpikeShare, l.MeanPotential, l.Count, l.Underflow, l.Overflow])).Append('\n');
             double width = (l.HistogramMax - l.HistogramMin) / l.Histogram.Count;
             for (int b = 0; b < l.Histogram.Count; b++)
-                _hist.WriteLine(Csv.Line([m.Epoch, i, l.Layer, b, l.BinLeft(b), l.BinLeft(b) + width, l.Histogram[b]]));
+                hist.Append(Csv.Line([m.Epoch, i, l.Layer, b, l.BinLeft(b), l.BinLeft(b) + width, l.Histogram[b]])).Append('\n');
         }
-        _metrics.Flush(); _layers.Flush(); _hist.Flush(); _timing.Flush();
+        var timing = Csv.Line([m.Epoch, Math.Round(m.TrainSeconds, 3), Math.Round(m.EvalSeconds, 3)]) + "\n";
+        Write([metrics.ToString(), layers.ToString(), hist.ToString(), timing]);
+        _headerWritten = true;
+    }
+
+    /// <summary>Writes one piece per file (null: nothing); on a failure cuts every file back to where this call began.</summary>
+    void Write(IReadOnlyList<string?> pieces)
+    {
+        var starts = _files.Select(f => f.Stream.CanSeek ? f.Stream.Position : -1).ToArray();
+        for (int i = 0; i < _files.Length; i++)
+        {
+            if (pieces[i] is not { Length: > 0 } text) continue;
+            try
+            {
+                _files[i].Stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+                _files[i].Stream.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                for (int j = 0; j <= i; j++)
+                {
+                    if (starts[j] < 0) continue;
+                    try { _files[j].Stream.SetLength(starts[j]); _files[j].Stream.Position = starts[j]; }
+                    catch (Exception cut) when (cut is IOException or NotSupportedException) { }
+                }
+                throw AtomicFile.Naming(e, _files[i].Path);
+            }
+        }
     }
 
     /// <inheritdoc />
-    public void Dispose() { _metrics.Dispose(); _layers.Dispose(); _hist.Dispose(); _timing.Dispose(); }
+    public void Dispose()
+    {
+        foreach (var (_, stream) in _files)
+        {
+            try { stream?.Dispose(); }
+            catch (IOException) { } // a failed write was already reported and cut back
+        }
+    }
 }

@@ -29,9 +29,7 @@ public sealed record RunSummary(
     /// <summary>Writes the summary atomically (temp file, then rename): a reader never sees a partial file.</summary>
     public void Save(string path)
     {
-        var tmp = $"{path}.{System.Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, JsonSettings.Options));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(this, JsonSettings.Options));
     }
 
     /// <summary>Reads a summary.</summary>

@@ -108,6 +108,7 @@ public sealed class Trainer : IDisposable
         var probe = new ActivityProbe(quantization: _loss.Regularizers.Select(r => r.Regularizer).OfType<RmpLoss>().FirstOrDefault() is { } rmp
             ? QuantizationError.For(rmp) : null);
         var (testLoss, testAcc) = Evaluate(test, probe);
+        if (!double.IsFinite(testLoss)) throw new TrainingDivergedException(epoch, -1, testLoss);
         var regs = _loss.Regularizers.Select((r, i) => new RegularizerValue(r.Regularizer.Name, lambdas[i], sumRegs[i] / Math.Max(1, b))).ToList();
         var metrics = new EpochMetrics(epoch + 1, lr, sumLoss / Math.Max(1, b), sumTask / Math.Max(1, b), regs,
             (double)correct / Math.Max(1, seen), testLoss, testAcc, probe.Snapshot(), trainSeconds, clock.Elapsed.TotalSeconds);

@@ -64,8 +64,8 @@ public class TrainerTests
         }
     }
 
-    [Fact]
-    public void NanLossStopsWithEpochAndBatch()
+    /// <summary>Two epochs of a tiny CNN on the synthetic set with <paramref name="loss"/>; the divergence it ends in.</summary>
+    static TrainingDivergedException Diverge(CompositeLoss loss, List<EpochMetrics> seen)
     {
         SpikeKit.Native.TorchNative.EnsureLoaded();
         var (train, test) = SyntheticDataset.Create(trainCount: 64, testCount: 32, classes: 4, seed: 2);
@@ -73,11 +73,35 @@ public class TrainerTests
         using (test)
         {
             using var model = new SpikingCnn(new ModelOptions(TimeSteps: 1, Classes: 4, Width: 0.125));
-            using var trainer = new Trainer(model, CompositeLoss.Baseline.With(new NanRegularizer(), 1.0), new TrainingOptions(Epochs: 2, BatchSize: 32));
-            var e = Assert.Throws<TrainingDivergedException>(() =>
-                trainer.Fit(new BatchLoader(train, 32, true, Augmentation.None, 0), new BatchLoader(test, 32, false, Augmentation.None, 0)).ToList());
-            Assert.Equal("loss is NaN at epoch 1, batch 1; lower --lr or check the data", e.Message);
+            using var trainer = new Trainer(model, loss, new TrainingOptions(Epochs: 2, BatchSize: 32));
+            return Assert.Throws<TrainingDivergedException>(() =>
+                trainer.Fit(new BatchLoader(train, 32, true, Augmentation.None, 0), new BatchLoader(test, 32, false, Augmentation.None, 0), afterEpoch: seen.Add));
         }
+    }
+
+    [Fact]
+    public void NanLossStopsWithEpochAndBatch()
+    {
+        var e = Diverge(CompositeLoss.Baseline.With(new NanRegularizer(), 1.0), []);
+        Assert.Equal("loss is NaN at epoch 1, batch 1; lower --lr or check the data", e.Message);
+    }
+
+    [Fact]
+    public void NanTestLossStopsInTheEpochItHappens()
+    {
+        // Finite while training, NaN on the test set (evaluation runs without gradients).
+        var seen = new List<EpochMetrics>();
+        var e = Diverge(new CompositeLoss(new NanWhenEvaluating(), []), seen);
+        Assert.Equal("test loss is NaN after epoch 1; lower --lr or check the data", e.Message);
+        Assert.Equal((0, -1), (e.Epoch, e.Batch));
+        Assert.Empty(seen); // the diverged epoch is not recorded
+    }
+
+    sealed class NanWhenEvaluating : ITaskLoss
+    {
+        readonly MeanOutputCrossEntropy _ce = new();
+        public string Name => "nan-when-evaluating";
+        public Tensor Compute(Tensor outputs, Tensor targets) => is_grad_enabled() ? _ce.Compute(outputs, targets) : tensor(float.NaN);
     }
 
     sealed class NanRegularizer : IRegularizer
