@@ -126,3 +126,26 @@ let ``Trainer.Fit trains when called, without enumerating anything`` () =
     Assert.Equal(2, history.Count)
     Assert.Equal<int list>([ 1; 2 ], List.ofSeq seen)
     Assert.NotEqual<float[]>(before, values (model.parameters() |> Seq.head))
+
+[<Fact>]
+let ``MPBN and the InfLoR rectifier from F#: options, hand values and a bit-identical fold`` () =
+    TorchNative.EnsureLoaded()
+    use scope = torch.NewDisposeScope()
+    // InfLoR rectifier, soft reset, x = 0.6 then 0.3: phi(0.6) = tanh 0.3 / (2 tanh 1.5) + 0.5 → spike, u = 0.1;
+    // u_pre = 0.025 + 0.3 = 0.325 → phi = tanh(−0.525) / (2 tanh 1.5) + 0.5 → no spike.
+    let lif = new LifNeuron(NeuronOptions(Reset = ResetMode.Soft, Rectifier = InflorRectifier.Paper))
+    let o = lif.forward (f32 [ 0.6; 0.3 ] [| 2L; 1L; 1L |])
+    Assert.Equal<float[]>([| 1.0; 0.0 |], values o)
+    let struct (potential, _) = lif.Activity.Value
+    close 1e-6 [| tanh 0.3 / (2.0 * tanh 1.5) + 0.5; tanh -0.525 / (2.0 * tanh 1.5) + 0.5 |] (values potential)
+    // The options reach a model through the option table, and its MPBN neurons fold without changing a spike.
+    let config = RunConfig().With("mpbn", true).With("rectifier", "none").With("width", 0.25).With("timesteps", 2)
+    use model = SpikeKit.Models.ModelZoo.Create(config.Model, config.ToModelOptions(1, 28, 10))
+    Assert.True(config.ToModelOptions(1, 28, 10).Mpbn)
+    model.train() |> ignore
+    model.forward(torch.randn(4L, 1L, 28L, 28L)) |> ignore
+    model.eval() |> ignore
+    let x = torch.randn(4L, 1L, 28L, 28L)
+    let before = values (model.forward x)
+    Assert.Equal(2, MpbnNeuron.FoldAll model)
+    Assert.Equal<float[]>(before, values (model.forward x))

@@ -37,6 +37,16 @@ public sealed record RunConfig
     public string Surrogate { get; init; } = "tanh";
     /// <summary>tdbn or bn.</summary>
     public string Norm { get; init; } = "tdbn";
+    /// <summary>MPBN (Guo et al., ICCV 2023): a second BN on the membrane potential before firing in every spiking layer
+    /// (<see cref="MpbnNeuron"/>; foldable into per-channel thresholds for inference).</summary>
+    public bool Mpbn { get; init; }
+    /// <summary>Membrane potential rectifier before firing: none, or inflor (InfLoR-SNN's MPR, <see cref="InflorRectifier"/>;
+    /// requires <see cref="Reset"/> soft, as InfLoR-SNN pairs the two).</summary>
+    public string Rectifier { get; init; } = "none";
+    /// <summary>Sharpness k of the InfLoR rectifier's tanh branch (published: 3).</summary>
+    public double RectifierSharpness { get; init; } = 3.0;
+    /// <summary>Centre c of the InfLoR rectifier's tanh branch, in (0, 1) (published: 0.5).</summary>
+    public double RectifierCentre { get; init; } = 0.5;
     /// <summary>Loss variant (see <see cref="Variants"/>).</summary>
     public string Variant { get; init; } = "baseline";
     /// <summary>Peak λ of RMP-Loss.</summary>
@@ -100,6 +110,10 @@ public sealed record RunConfig
         if (Neuron is not ("lif" or "if")) throw new ConfigException("neuron", $"unknown '{Neuron}' (use lif or if)");
         if (Reset is not ("hard" or "soft")) throw new ConfigException("reset", $"unknown '{Reset}' (use hard or soft)");
         if (Norm is not ("tdbn" or "bn")) throw new ConfigException("norm", $"unknown '{Norm}' (use tdbn or bn)");
+        if (Rectifier is not ("none" or "inflor")) throw new ConfigException("rectifier", $"unknown '{Rectifier}' (use none or inflor)");
+        if (Rectifier == "inflor" && Reset != "soft") throw new ConfigException("rectifier", "inflor (InfLoR-SNN) uses soft reset; set reset to soft");
+        if (!(RectifierSharpness > 0) || !double.IsFinite(RectifierSharpness)) throw new ConfigException("rectifier-sharpness", $"must be a finite number > 0, got {RectifierSharpness}");
+        if (!(RectifierCentre > 0 && RectifierCentre < 1)) throw new ConfigException("rectifier-centre", $"must be in (0, 1), got {RectifierCentre}");
         if (!Surrogates.Surrogate.Names.Contains(Surrogate)) throw new ConfigException("surrogate", $"unknown '{Surrogate}' (known: {Known(Surrogates.Surrogate.Names)})");
         if (Optimizer is not ("sgd" or "adamw")) throw new ConfigException("optimizer", $"unknown '{Optimizer}' (use sgd or adamw)");
         if (Device is not ("cpu" or "cuda" or "auto")) throw new ConfigException("device", $"unknown '{Device}' (use cpu, cuda or auto)");
@@ -125,11 +139,12 @@ public sealed record RunConfig
     }
 
     /// <summary>The neuron settings.</summary>
-    public NeuronOptions ToNeuronOptions() => new(Tau, Threshold, Reset == "soft" ? ResetMode.Soft : ResetMode.Hard, DetachReset, Surrogates.Surrogate.FromName(Surrogate));
+    public NeuronOptions ToNeuronOptions() => new(Tau, Threshold, Reset == "soft" ? ResetMode.Soft : ResetMode.Hard, DetachReset, Surrogates.Surrogate.FromName(Surrogate),
+        Rectifier: Rectifier == "inflor" ? new InflorRectifier(RectifierSharpness, RectifierCentre) : null);
 
     /// <summary>The model settings for a data set with the given geometry.</summary>
     public ModelOptions ToModelOptions(int channels, int size, int classes) =>
-        new(TimeSteps, ToNeuronOptions(), Neuron == "if" ? NeuronKind.If : NeuronKind.Lif, Norm == "bn" ? NormKind.BN : NormKind.TdBN, channels, size, classes, Width);
+        new(TimeSteps, ToNeuronOptions(), Neuron == "if" ? NeuronKind.If : NeuronKind.Lif, Norm == "bn" ? NormKind.BN : NormKind.TdBN, channels, size, classes, Width, Mpbn);
 
     /// <summary>The optimizer and schedule settings.</summary>
     public TrainingOptions ToTrainingOptions() =>

@@ -8,9 +8,17 @@ namespace SpikeKit.Models;
 /// <summary>Building blocks shared by the models.</summary>
 public static class Blocks
 {
-    /// <summary>A spiking neuron of the kind and settings in <paramref name="o"/>.</summary>
-    public static SpikingNeuron Neuron(ModelOptions o, string name = "lif") =>
-        o.NeuronKind == NeuronKind.If ? new IfNeuron(o.NeuronOrDefault, name) : new LifNeuron(o.NeuronOrDefault, name);
+    /// <summary>A spiking neuron of the kind and settings in <paramref name="o"/> for a layer of <paramref name="channels"/>
+    /// channels (dimension 2 of <c>[T, B, C, ...]</c>; used by MPBN's per-channel BN when <see cref="ModelOptions.Mpbn"/>).</summary>
+    public static SpikingNeuron Neuron(ModelOptions o, long channels, string name = "lif")
+    {
+        if (o.Mpbn)
+        {
+            var n = o.NeuronKind == NeuronKind.If ? o.NeuronOrDefault with { Tau = 1.0 } : o.NeuronOrDefault;
+            return new MpbnNeuron(channels, n, name: name);
+        }
+        return o.NeuronKind == NeuronKind.If ? new IfNeuron(o.NeuronOrDefault, name) : new LifNeuron(o.NeuronOrDefault, name);
+    }
 
     /// <summary>Normalization over <c>[T, B, C, ...]</c>: tdBN or BN (tdBN with α·V_th = 1).</summary>
     public static nn.Module<Tensor, Tensor> TimeNorm(ModelOptions o, long channels) =>

@@ -31,6 +31,9 @@ public enum NeuronKind
 /// <param name="InputSize">Height = width of the input image.</param>
 /// <param name="Classes">Number of classes K.</param>
 /// <param name="Width">Width multiplier on every layer's channel count (e.g. 0.25 for a slim CPU model).</param>
+/// <param name="Mpbn">Every spiking layer is an <see cref="MpbnNeuron"/>: membrane potential BN before firing (Guo et al.,
+/// ICCV 2023), foldable into per-channel thresholds for inference (<see cref="MpbnNeuron.FoldAll"/>). The BN after each
+/// convolution (<see cref="Norm"/>) stays.</param>
 public sealed record ModelOptions(
     int TimeSteps = 4,
     NeuronOptions? Neuron = null,
@@ -39,7 +42,8 @@ public sealed record ModelOptions(
     int InputChannels = 1,
     int InputSize = 28,
     int Classes = 10,
-    double Width = 1.0)
+    double Width = 1.0,
+    bool Mpbn = false)
 {
     /// <summary>Neuron settings in use.</summary>
     public NeuronOptions NeuronOrDefault => Neuron ?? new NeuronOptions();

@@ -23,10 +23,10 @@ public sealed class SpikingCnn : SpikingNetwork
         int c1 = o.Scale(32), c2 = o.Scale(64), side = o.InputSize / 4;
         conv1 = Blocks.Conv3x3(o.InputChannels, c1);
         norm1 = Blocks.StemNorm(o, c1);
-        lif1 = Blocks.Neuron(o);
+        lif1 = Blocks.Neuron(o, c1);
         conv2 = new TimeDistributed(Blocks.Conv3x3(c1, c2));
         norm2 = Blocks.TimeNorm(o, c2);
-        lif2 = Blocks.Neuron(o);
+        lif2 = Blocks.Neuron(o, c2);
         pool = new TimeDistributed(nn.AvgPool2d(2));
         classifier = new TimeDistributed(nn.Sequential(nn.Flatten(), nn.Linear((long)c2 * side * side, o.Classes)));
         RegisterComponents();

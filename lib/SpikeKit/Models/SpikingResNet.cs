@@ -34,7 +34,7 @@ public sealed class SpikingResNet : SpikingNetwork
             ? nn.Conv2d(o.InputChannels, c0, 7, stride: 2, padding: 3, bias: false)
             : Blocks.Conv3x3(o.InputChannels, c0);
         norm = Blocks.StemNorm(o, c0);
-        lif = Blocks.Neuron(o);
+        lif = Blocks.Neuron(o, c0);
         // The max-pool follows the stem's LIF (the stem runs once on [B, ...], the pool on spikes [T, B, ...]).
         if (imageNetStem) maxPool = new TimeDistributed(nn.MaxPool2d(3, stride: 2, padding: 1));
         var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
@@ -54,7 +54,7 @@ public sealed class SpikingResNet : SpikingNetwork
         {
             long hc = o.Scale(h);
             head = nn.Sequential(("pool", pool), ("fc1", new TimeDistributed(nn.Linear(inC, hc))),
-                ("lif", Blocks.Neuron(o)), ("fc2", new TimeDistributed(nn.Linear(hc, o.Classes))));
+                ("lif", Blocks.Neuron(o, hc)), ("fc2", new TimeDistributed(nn.Linear(hc, o.Classes))));
         }
         else head = nn.Sequential(("pool", pool), ("fc", new TimeDistributed(nn.Linear(inC, o.Classes))));
         RegisterComponents();

@@ -21,14 +21,14 @@ public sealed class SpikingResidualBlock : nn.Module<Tensor, Tensor>
     {
         conv1 = new TimeDistributed(Blocks.Conv3x3(inC, outC, stride));
         norm1 = Blocks.TimeNorm(o, outC);
-        lif1 = Blocks.Neuron(o, "lif1");
+        lif1 = Blocks.Neuron(o, outC, "lif1");
         conv2 = new TimeDistributed(Blocks.Conv3x3(outC, outC));
         norm2 = Blocks.TimeNorm(o, outC);
         if (stride != 1 || inC != outC)
             shortcut = nn.Sequential(
                 ("conv", new TimeDistributed(nn.Conv2d(inC, outC, 1, stride: stride, bias: false))),
                 ("norm", Blocks.TimeNorm(o, outC)));
-        lif2 = Blocks.Neuron(o, "lif2");
+        lif2 = Blocks.Neuron(o, outC, "lif2");
         RegisterComponents();
     }
 

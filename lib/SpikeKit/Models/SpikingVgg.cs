@@ -23,7 +23,7 @@ public sealed class SpikingVgg : SpikingNetwork
         int c0 = o.Scale(cfg[0]);
         conv = Blocks.Conv3x3(o.InputChannels, c0);
         norm = Blocks.StemNorm(o, c0);
-        var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("lif0", Blocks.Neuron(o)) };
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("lif0", Blocks.Neuron(o, c0)) };
         long inC = c0;
         int side = o.InputSize, i = 0;
         foreach (var v in cfg.Skip(1))
@@ -37,7 +37,7 @@ public sealed class SpikingVgg : SpikingNetwork
             long outC = o.Scale(v);
             layers.Add(($"conv{i}", new TimeDistributed(Blocks.Conv3x3(inC, outC))));
             layers.Add(($"norm{i}", Blocks.TimeNorm(o, outC)));
-            layers.Add(($"lif{i}", Blocks.Neuron(o)));
+            layers.Add(($"lif{i}", Blocks.Neuron(o, outC)));
             inC = outC;
         }
         features = nn.Sequential(layers);

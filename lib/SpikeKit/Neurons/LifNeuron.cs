@@ -12,18 +12,39 @@ namespace SpikeKit.Neurons;
 /// Input and output are <c>[T, B, ...]</c>. Defaults τ = 0.25, V_th = 0.5, hard reset (Guo et al., ICCV 2023).
 /// On CPU float32 input the fused kernel (<see cref="NeuronOptions.Fused"/>) runs all T steps as one autograd node;
 /// otherwise, or with <c>Fused = false</c>, the op-by-op path below runs (the reference the fused kernel is tested against).
+/// With InfLoR-SNN's rectifier (<see cref="NeuronOptions.Rectifier"/>) the op-by-op path always runs and fires on
+/// <c>H(φ(u_pre[t]) − V_th)</c>; the recorded potential is then <c>φ(u_pre)</c> (see <see cref="InflorRectifier"/>).
 /// </summary>
 public class LifNeuron : SpikingNeuron
 {
     /// <summary>Creates a LIF neuron; <paramref name="options"/> null means the paper's defaults.</summary>
     public LifNeuron(NeuronOptions? options = null, string name = "lif") : base(name, options ?? new NeuronOptions()) { }
 
+    /// <summary>True when this neuron may run the fused kernel: <see cref="NeuronOptions.Fused"/> and no rectifier (the
+    /// kernel computes only <c>H(u_pre − V_th)</c>); neurons with more inside the time loop (MPBN) return false.</summary>
+    protected virtual bool CanFuse => Options.Fused && Options.Rectifier is null;
+
+    /// <summary>
+    /// The firing decision of one timestep in the op-by-op path: from the raw pre-firing potential <paramref name="pre"/>
+    /// (<c>[B, ...]</c>), the potential to record for losses and probes (null: record nothing) and the centred potential
+    /// whose Heaviside step is the spike. Here: <c>v = φ(u_pre)</c> with the rectifier, else <c>u_pre</c>; centred
+    /// <c>v − V_th</c>. The reset always acts on <paramref name="pre"/>.
+    /// </summary>
+    protected virtual (Tensor? Recorded, Tensor Centred) Fire(Tensor pre)
+    {
+        var v = Rectify(pre);
+        return (v, v.sub(Options.Threshold));
+    }
+
+    /// <summary><c>φ(v)</c> with the rectifier of the options, else an alias of <paramref name="v"/>.</summary>
+    protected Tensor Rectify(Tensor v) => Options.Rectifier is { } r ? r.Apply(v) : v.alias();
+
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
         if (x.dim() < 2) throw new ArgumentException($"{GetName()}: input must be [T, B, ...], got shape [{string.Join(", ", x.shape)}]");
         var o = Options;
-        if (o.Fused && FusedLif.Supports(x))
+        if (CanFuse && FusedLif.Supports(x))
         {
             var (fusedSpikes, fusedPotentials) = FusedLif.Forward(x, o, needPotentials: RecordActivity);
             if (fusedPotentials is null) ClearActivity();
@@ -32,8 +53,9 @@ public class LifNeuron : SpikingNeuron
         }
         var surrogate = o.SurrogateOrDefault;
         long steps = x.shape[0];
-        var potentials = new Tensor[steps];
+        var potentials = new Tensor?[steps];
         var spikes = new Tensor[steps];
+        bool record = true;
         Tensor? u = null;
         try
         {
@@ -42,25 +64,34 @@ public class LifNeuron : SpikingNeuron
                 using var xt = x[t];
                 Tensor pre;
                 if (u is null) pre = xt.alias();
-                else { pre = u.mul(o.Tau).add_(xt); u.Dispose(); }
-                potentials[t] = pre;
-                using (var centred = pre.sub(o.Threshold)) spikes[t] = surrogate.Spike(centred);
-                if (t == steps - 1) break;
-                using var r = o.DetachReset ? spikes[t].detach() : spikes[t].alias();
-                if (o.Reset == ResetMode.Hard)
+                else { pre = u.mul(o.Tau).add_(xt); u.Dispose(); u = null; }
+                using (pre)
                 {
-                    using var keep = r.neg().add_(1.0);
-                    u = pre.mul(keep);
-                }
-                else
-                {
-                    using var sub = r.mul(o.Threshold);
-                    u = pre.sub(sub);
+                    var (recorded, centred) = Fire(pre);
+                    potentials[t] = recorded;
+                    record &= recorded is not null;
+                    using (centred) spikes[t] = surrogate.Spike(centred);
+                    if (t == steps - 1) break;
+                    using var r = o.DetachReset ? spikes[t].detach() : spikes[t].alias();
+                    if (o.Reset == ResetMode.Hard)
+                    {
+                        using var keep = r.neg().add_(1.0);
+                        u = pre.mul(keep);
+                    }
+                    else
+                    {
+                        using var sub = r.mul(o.Threshold);
+                        u = pre.sub(sub);
+                    }
                 }
             }
-            var potential = stack(potentials);
             var output = stack(spikes);
-            Remember(potential, output);
+            if (record)
+            {
+                var potential = stack(potentials!);
+                Remember(potential, output);
+            }
+            else ClearActivity();
             return output;
         }
         finally

@@ -17,6 +17,10 @@ namespace SpikeKit.Neurons;
 /// instead of keeping a <c>[T, B, ...]</c> copy of them from forward to backward. The gradients are identical; it saves that
 /// copy when nothing else holds the potentials (<see cref="SpikingNeuron.RecordActivity"/> off, i.e. no potential-based
 /// regularizer) and costs one extra pass over the input in backward.</param>
+/// <param name="Rectifier">InfLoR-SNN's membrane potential rectifier φ applied before firing, <c>o = H(φ(u_pre) − V_th)</c>
+/// (see <see cref="InflorRectifier"/>); null = none. Pair it with <see cref="ResetMode.Soft"/> for InfLoR-SNN as published
+/// (the run configuration requires that; here any reset is allowed, for ablations). A neuron with a rectifier runs the
+/// op-by-op path (the fused kernel has no rectifier), whatever <see cref="Fused"/> says.</param>
 public sealed record NeuronOptions(
     double Tau = 0.25,
     double Threshold = 0.5,
@@ -24,7 +28,8 @@ public sealed record NeuronOptions(
     bool DetachReset = false,
     Surrogate? Surrogate = null,
     bool Fused = true,
-    bool Recompute = false)
+    bool Recompute = false,
+    InflorRectifier? Rectifier = null)
 {
     /// <summary>The surrogate in use (the default when <see cref="Surrogate"/> is null).</summary>
     public Surrogate SurrogateOrDefault => Surrogate ?? Surrogate.Default;
@@ -34,6 +39,7 @@ public sealed record NeuronOptions(
     {
         if (!(Tau > 0 && Tau <= 1)) throw new ArgumentException($"Tau must be in (0, 1], got {Tau}", nameof(Tau));
         if (!(Threshold > 0) || double.IsInfinity(Threshold)) throw new ArgumentException($"Threshold must be > 0, got {Threshold}", nameof(Threshold));
+        Rectifier?.Validate();
         return this;
     }
 }
