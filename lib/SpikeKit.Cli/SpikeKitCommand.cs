@@ -110,7 +110,7 @@ static class SpikeKitCommand
             var config = settings.Apply(r, start);
             var names = (r.GetValue(variants) ?? "baseline,rmp").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var dir = Path.GetFullPath(r.GetValue(outDir) ?? Path.Combine("results", "ablation"));
-            var plan = SweepSpec.Ablation(config, names, ParseSeeds(r, seeds, config), Path.GetFileName(dir)).Expand();
+            var plan = SweepSpec.Ablation(config, names, ParseSeeds(r, seeds, config), PlanName(dir, "ablation")).Expand();
             return exec.Run(r, plan, dir);
         });
         return cmd;
@@ -152,7 +152,7 @@ static class SpikeKitCommand
                 var name = v[..eq].TrimStart('-');
                 var option = RunOptions.Find(name) ?? throw new UsageException($"--vary: unknown setting '{name}'{Nearest(name, RunOptions.All.Select(o => o.Name))} (settings: {string.Join(", ", RunOptions.All.Select(o => o.Name))})");
                 var dir = Path.GetFullPath(r.GetValue(outDir) ?? Path.Combine("results", $"vary-{option.Name}"));
-                var plan = SweepSpec.Vary(config, option.Name, values, ParseSeeds(r, seeds, config), Path.GetFileName(dir)).Expand();
+                var plan = SweepSpec.Vary(config, option.Name, values, ParseSeeds(r, seeds, config), PlanName(dir, $"vary-{option.Name}")).Expand();
                 return exec.Run(r, plan, dir);
             }
             var source = r.GetValue(spec) ?? throw new UsageException("sweep needs a SPEC, a sweep folder or --vary NAME=V1,V2,... (see spikekit sweep --help)");
@@ -228,6 +228,13 @@ static class SpikeKitCommand
     }
 
     // ---- shared ----
+
+    /// <summary>The name of a sweep built in code: its folder's name (spaces made dashes), or <paramref name="fallback"/>.</summary>
+    static string PlanName(string dir, string fallback)
+    {
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)).Replace(' ', '-');
+        return name is "" or "." or ".." ? fallback : name;
+    }
 
     internal static Option<bool> Flag(string name, string help) => new(name) { Description = $"{help} [false]", Arity = ArgumentArity.ZeroOrOne };
 

@@ -41,7 +41,7 @@ public static partial class SweepMigration
             else if (depth < 2)
                 foreach (var sub in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal)) Visit(sub, depth + 1);
         }
-        Visit(Path.GetFullPath(directory), 0);
+        Visit(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), 0);
         if (results.Count == 0)
             throw new DirectoryNotFoundException($"{directory}: no sweep, ablation or one-axis sweep folder found (nothing to migrate)");
         return results;
@@ -113,7 +113,8 @@ public static partial class SweepMigration
         var table = ablation
             ? new SweepTable([], ["variant"], order.Contains("baseline") ? "baseline" : null)
             : new SweepTable([axis!], [], null);
-        var plan = new SweepPlan(Path.GetFileName(dir), ablation ? "Ablation (migrated)" : $"{axis} varied (migrated)", table, [], runs);
+        // Named as spikekit ablate / sweep --vary name a sweep whose --out is this folder.
+        var plan = new SweepPlan(Path.GetFileName(dir).Replace(' ', '-'), ablation ? "Ablation (migrated)" : $"{axis} varied (migrated)", table, [], runs);
         SweepRunner.WritePlan(dir, plan);
         return new MigrationResult(dir, runs.Count, moved, unfinished);
     }

@@ -106,9 +106,10 @@ public class CliTests : IDisposable
         var first = CliRunner.Run([.. args, "--threads", "1"]);
         Assert.True(first.ExitCode == 0, first.Stderr);
         Assert.Contains("| baseline | rmp | Δ rmp |", first.Stdout);
-        var second = CliRunner.Run([.. args, "--threads", "2"]);
+        var second = CliRunner.Run([.. args[..^1], dir + "/", "--threads", "2"]); // the same folder, spelled with a trailing slash
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Contains("2 already complete", second.Stderr);
+        Assert.Equal("abl", SweepRunner.LoadPlan(dir).Name);
         Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, SweepRunner.LogFile)).Count(l => l.Contains(" started ")));
     }
 
