@@ -255,17 +255,20 @@ public class ProgressTests
     [Fact]
     public void TerminalRunWithoutALabelStillDrawsItsBar()
     {
-        // spikekit train has no label; Spectre refuses a task without a name.
-        var clock = new FakeClock();
+        // spikekit train has no label, and Spectre refuses a task without a name: "training" stands in.
         using var console = Terminal();
-        using (var d = new TerminalRunDisplay(console, "", clock, Timeout.InfiniteTimeSpan))
-        {
-            TrainEpoch(d, clock, 0, 1, 4);
-            d.Flush();
-            Assert.Contains("training", console.Output);
-            Assert.Contains("100%", console.Output);
-        }
-        Assert.DoesNotContain("progress display failed", console.Output);
+        var output = OneEpochOnTheTerminal(console, label: "", batches: 4);
+        Assert.Contains("training", output);
+        Assert.Contains("100%", output);
+    }
+
+    static string OneEpochOnTheTerminal(TestConsole console, string label, int batches)
+    {
+        var clock = new FakeClock();
+        using var display = new TerminalRunDisplay(console, label, clock, Timeout.InfiniteTimeSpan);
+        TrainEpoch(display, clock, 0, 1, batches);
+        display.Flush();
+        return console.Output;
     }
 
     [Fact]
