@@ -65,7 +65,6 @@ static class SpikeKitCommand
         {
             var config = settings.Apply(r, new RunConfig()).Validate();
             var dir = r.GetValue(outDir) ?? Path.Combine("results", "train");
-            if (File.Exists(dir)) throw new ConfigException("out", $"{dir} is a file, not a folder");
             if (r.GetValue(overwrite)) RunFolder.Clear(dir);
             var state = RunFolder.State(dir, config);
             if (state.HoldsOtherRun)
@@ -203,7 +202,7 @@ static class SpikeKitCommand
             var folder = r.GetValue(dir)!;
             if (!Directory.Exists(folder)) throw new UsageException($"{folder}: no such folder");
             var files = Reporting.ReportWriter.Write(folder, r.GetValue(outDir), r.GetValue(offline));
-            if (Reporting.ReportWriter.IncompleteNote(Reporting.Frames.ResultSet.Load(folder)) is { } note) Console.Error.WriteLine($"spikekit: note: {note}");
+            if (files.Incomplete is { } note) Console.Error.WriteLine($"spikekit: note: {note}");
             Console.WriteLine($"Wrote {files.Markdown} and {files.Charts.Count} charts in {Path.GetDirectoryName(files.Charts[0])}");
             if (files.Tables.Count > 0) Console.WriteLine($"Wrote the paper tables: {string.Join(", ", files.Tables)}");
             return ExitCodes.Ok;

@@ -10,7 +10,8 @@ namespace SpikeKit.Reporting;
 /// <param name="Markdown">Path of <c>report.md</c>.</param>
 /// <param name="Charts">Paths of the chart HTML files.</param>
 /// <param name="Tables">Paths of <c>tables.md</c>, <c>tables.tex</c> and <c>tables.html</c> for a sweep folder; empty otherwise.</param>
-public sealed record ReportFiles(string Markdown, IReadOnlyList<string> Charts, IReadOnlyList<string> Tables);
+/// <param name="Incomplete">The note naming the runs without a completed summary (also atop <c>report.md</c>); null when every run completed.</param>
+public sealed record ReportFiles(string Markdown, IReadOnlyList<string> Charts, IReadOnlyList<string> Tables, string? Incomplete = null);
 
 /// <summary>
 /// Writes a report for any result folder (one run, an ablation, a sweep): <c>report.md</c> with the run list, the summary
@@ -53,7 +54,8 @@ public static class ReportWriter
         var md = new StringBuilder();
         md.AppendLine($"# SpikeKit report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(resultDir)))}");
         md.AppendLine();
-        if (IncompleteNote(results) is { } note)
+        var incomplete = IncompleteNote(results);
+        if (incomplete is { } note)
         {
             md.AppendLine($"**{note}**");
             md.AppendLine();
@@ -100,7 +102,7 @@ public static class ReportWriter
         foreach (var c in charts) md.AppendLine($"- [{c.Title}]({rel}/{c.File})");
         var mdPath = Path.Combine(outDir, "report.md");
         File.WriteAllText(mdPath, md.ToString());
-        return new ReportFiles(Path.GetFullPath(mdPath), paths, tables);
+        return new ReportFiles(Path.GetFullPath(mdPath), paths, tables, incomplete);
     }
 
     static bool SpansLambdas(ResultSet results) => results.SpansLambdas;

@@ -182,16 +182,19 @@ public sealed record RunConfig
     /// what it computes. Equal configs give equal hashes on any machine, and adding a field with a default later changes no
     /// existing hash.
     /// </summary>
-    public string ContentHash() => Hash(Canonical(Node(this), Node(new RunConfig()), omitDefaults: true));
+    public string ContentHash() => Hash(Canonical(Node(this), DefaultsNode, omitDefaults: true));
 
     /// <summary>The hash that SpikeKit 0.1 (before run ids left defaults out) gave this config: every field but threads and
     /// device. Used only to recognize result folders and checkpoints written then (<c>spikekit migrate</c>).</summary>
-    public string LegacyContentHash() => Hash(Canonical(Node(this), Node(new RunConfig()), omitDefaults: false));
+    public string LegacyContentHash() => Hash(Canonical(Node(this), DefaultsNode, omitDefaults: false));
 
     /// <summary><see cref="ContentHash()"/> of a config's JSON fields given the JSON of the defaults (what a config with fields that
     /// do not exist yet would hash to; tests use it).</summary>
     internal static string ContentHash(System.Text.Json.Nodes.JsonObject config, System.Text.Json.Nodes.JsonObject defaults) =>
         Hash(Canonical(config, defaults, omitDefaults: true));
+
+    /// <summary>The JSON of <c>new RunConfig()</c> (only read, never changed).</summary>
+    static readonly System.Text.Json.Nodes.JsonObject DefaultsNode = Node(new RunConfig());
 
     static System.Text.Json.Nodes.JsonObject Node(RunConfig config) =>
         System.Text.Json.JsonSerializer.SerializeToNode(config, JsonSettings.Options)!.AsObject();

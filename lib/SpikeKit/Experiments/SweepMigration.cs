@@ -121,6 +121,5 @@ public static partial class SweepMigration
 
     /// <summary>The label <see cref="SweepSpec.Vary"/> gives the config's value of <paramref name="option"/>.</summary>
     static string SweepSpecLabel(RunOption option, RunConfig config) =>
-        System.Text.Json.JsonSerializer.SerializeToNode(option.Get(config), JsonSettings.Options) is System.Text.Json.Nodes.JsonValue v
-        && v.TryGetValue<string>(out var s) ? s : System.Text.Json.JsonSerializer.Serialize(option.Get(config), JsonSettings.Options);
+        SweepSpec.LabelOf(System.Text.Json.JsonSerializer.SerializeToNode(option.Get(config), JsonSettings.Options), option.JsonName);
 }

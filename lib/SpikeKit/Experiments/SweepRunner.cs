@@ -236,9 +236,8 @@ public static class SweepRunner
                         var written = File.GetLastWriteTimeUtc(ckpt);
                         if (written == child.CheckpointWritten) continue;
                         child.CheckpointWritten = written;
-                        var st = Status(sweepDir, run);
-                        if (st.Status == RunStatus.Partial)
-                            progress?.RunProgress(run, st.EpochsDone, run.Config.Epochs, st.EpochsDone > 0 ? LastAccuracy(ckpt) : null);
+                        if (progress is not null && ReadCheckpoint(ckpt) is { } state && state.IsOf(run.Config))
+                            progress.RunProgress(run, state.EpochsDone, run.Config.Epochs, state.History.LastOrDefault()?.TestAccuracy);
                         continue;
                     }
                     child.Process.WaitForExit();
@@ -268,9 +267,10 @@ public static class SweepRunner
         return failures;
     }
 
-    static double? LastAccuracy(string checkpoint)
+    /// <summary>The state of a checkpoint a child is writing, or null while it cannot be read (not there yet, being replaced).</summary>
+    static CheckpointState? ReadCheckpoint(string checkpoint)
     {
-        try { return Checkpoint.ReadState(checkpoint).History.LastOrDefault()?.TestAccuracy; }
+        try { return Checkpoint.ReadState(checkpoint); }
         catch (Exception e) when (e is InvalidDataException or IOException) { return null; }
     }
 

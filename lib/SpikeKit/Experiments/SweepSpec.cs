@@ -365,7 +365,8 @@ public sealed class SweepSpec
         return new AxisValue(label, fields, path);
     }
 
-    static string LabelOf(JsonNode? node, string path) => node switch
+    /// <summary>The label of a scalar axis value: a string as it is, a number or boolean as JSON writes it.</summary>
+    internal static string LabelOf(JsonNode? node, string path) => node switch
     {
         JsonValue v when v.TryGetValue<string>(out var s) => s,
         JsonValue v when v.GetValueKind() is JsonValueKind.Number => v.ToJsonString(),

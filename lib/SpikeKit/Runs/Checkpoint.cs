@@ -15,6 +15,10 @@ public sealed record CheckpointState(string Key, IReadOnlyList<EpochMetrics> His
 {
     /// <summary>Epochs finished.</summary>
     public int EpochsDone => History.Count;
+
+    /// <summary>True when the checkpoint belongs to <paramref name="config"/>: its key is the config's content hash, or the
+    /// legacy hash that SpikeKit 0.1 keyed checkpoints with (so a run killed then still resumes).</summary>
+    public bool IsOf(Config.RunConfig config) => Key == config.ContentHash() || Key == config.LegacyContentHash();
 }
 
 /// <summary>

@@ -123,8 +123,7 @@ public static class RunExecutor
             Console.Error.WriteLine($"{e.Message}; starting from epoch 1");
             return;
         }
-        // A checkpoint written before run ids left defaults out carries the config's legacy hash.
-        if (header.Key != config.ContentHash() && header.Key != config.LegacyContentHash())
+        if (!header.IsOf(config))
         {
             Console.Error.WriteLine($"{path}: checkpoint of another config, starting from epoch 1");
             return;

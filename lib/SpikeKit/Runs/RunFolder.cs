@@ -36,7 +36,7 @@ public static class RunFolder
             try
             {
                 var state = Checkpoint.ReadState(ckpt);
-                if (state.Key == key || state.Key == config.LegacyContentHash()) return new RunState(RunStatus.Partial, state.EpochsDone, null, false);
+                if (state.IsOf(config)) return new RunState(RunStatus.Partial, state.EpochsDone, null, false);
             }
             catch (InvalidDataException) { }
             other = true;
