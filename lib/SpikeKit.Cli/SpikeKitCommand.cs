@@ -7,7 +7,8 @@ using SpikeKit.Runs;
 namespace SpikeKit.Cli;
 
 /// <summary>
-/// The <c>spikekit</c> command on System.CommandLine: <c>train</c>, <c>ablate</c>, <c>sweep</c>, <c>report</c>, <c>migrate</c>.
+/// The <c>spikekit</c> command on System.CommandLine: <c>train</c>, <c>ablate</c>, <c>sweep</c>, <c>report</c>, <c>migrate</c>, and on a
+/// run's saved model <c>eval</c> and <c>export</c> (<see cref="ModelCommands"/>).
 /// Run settings come from the one option table (<see cref="SettingOptions"/>); <c>ablate</c>, <c>sweep --vary</c> and
 /// <c>sweep SPEC</c> all become a <see cref="SweepPlan"/> that <see cref="SweepRunner"/> runs (<see cref="SweepExecution"/>).
 /// A parse error is one line naming the option (with the nearest known name for a typo), exit code 2.
@@ -43,6 +44,8 @@ static class SpikeKitCommand
         root.Subcommands.Add(Sweep());
         root.Subcommands.Add(Report());
         root.Subcommands.Add(Migrate());
+        root.Subcommands.Add(ModelCommands.Eval());
+        root.Subcommands.Add(ModelCommands.Export());
         return root;
     }
 
@@ -52,7 +55,7 @@ static class SpikeKitCommand
 
     static Command Train()
     {
-        var cmd = new Command("train", "one training run into --out: metrics.csv, layers.csv, histograms.csv, timing.csv, summary.json");
+        var cmd = new Command("train", "one training run into --out: metrics.csv, layers.csv, histograms.csv, timing.csv, summary.json, and the trained model (model.bin, model.json)");
         var outDir = new Option<string>("--out") { Description = "run folder [results/train]; one holding a run of the same config is " +
             "resumed (or left as it is when complete), one holding another run is refused unless --overwrite", HelpName = "DIR" };
         var overwrite = Flag("--overwrite", "replace the run files in --out (metrics, layers, histograms, timing, summary, checkpoint)");

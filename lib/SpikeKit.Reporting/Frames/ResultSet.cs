@@ -140,12 +140,13 @@ public sealed class ResultSet
         get
         {
             var t = new TableBuilder().Columns("variant", "seed", "epoch", "layer_index", "layer", "firing_rate", "quantization_error",
-                "quantization_error_sq", "near_spike_share", "mean_potential", "count", "underflow", "overflow");
+                "quantization_error_sq", "near_spike_share", "mean_potential", "count", "underflow", "overflow", "synaptic_ops");
             foreach (var r in Runs)
                 foreach (var l in r.LayerRows)
                     t.Add(("variant", r.Variant), ("seed", r.Seed), ("epoch", l.Epoch), ("layer_index", l.LayerIndex), ("layer", l.Layer),
                         ("firing_rate", l.FiringRate), ("quantization_error", l.QuantizationError), ("quantization_error_sq", l.QuantizationErrorSquared),
-                        ("near_spike_share", l.NearSpikeShare), ("mean_potential", l.MeanPotential), ("count", l.Count), ("underflow", l.Underflow), ("overflow", l.Overflow));
+                        ("near_spike_share", l.NearSpikeShare), ("mean_potential", l.MeanPotential), ("count", l.Count), ("underflow", l.Underflow), ("overflow", l.Overflow),
+                        ("synaptic_ops", l.SynapticOps));
             return t.ToFrame();
         }
     }

@@ -20,8 +20,11 @@ namespace SpikeKit.Reporting.Frames;
 /// <param name="Count">Potentials seen.</param>
 /// <param name="Underflow">Potentials below the histogram range.</param>
 /// <param name="Overflow">Potentials above the histogram range.</param>
+/// <param name="SynapticOps">Synaptic operations its spikes cause per test sample (NaN in runs written before SpikeKit counted them,
+/// or for a network without a layer graph).</param>
 public sealed record LayerRow(int Epoch, int LayerIndex, string Layer, double FiringRate, double QuantizationError,
-    double QuantizationErrorSquared, double NearSpikeShare, double MeanPotential, long Count, long Underflow, long Overflow);
+    double QuantizationErrorSquared, double NearSpikeShare, double MeanPotential, long Count, long Underflow, long Overflow,
+    double SynapticOps = double.NaN);
 
 /// <summary>One row of a run's <c>histograms.csv</c>: one bin of a layer's membrane-potential histogram after one epoch.</summary>
 /// <param name="Epoch">1-based epoch.</param>
@@ -109,7 +112,8 @@ public sealed partial class RunResult
         var layers = ReadRows(Path.Combine(directory, RunFiles.Layers), finished, (f, c) => new LayerRow(
             Int(f, c, Col.Epoch), Int(f, c, Col.LayerIndex), f[c[Col.Layer]], Num(f, c, Col.FiringRate), Num(f, c, Col.QuantizationError),
             Num(f, c, Col.QuantizationErrorSquared), Num(f, c, Col.NearSpikeShare), Num(f, c, Col.MeanPotential),
-            (long)Num(f, c, Col.Count), (long)Num(f, c, Col.Underflow), (long)Num(f, c, Col.Overflow)));
+            (long)Num(f, c, Col.Count), (long)Num(f, c, Col.Underflow), (long)Num(f, c, Col.Overflow),
+            c.ContainsKey(Col.SynapticOps) ? Num(f, c, Col.SynapticOps) : double.NaN));
         var hist = ReadRows(Path.Combine(directory, RunFiles.Histograms), finished, (f, c) => new HistogramRow(
             Int(f, c, Col.Epoch), Int(f, c, Col.LayerIndex), f[c[Col.Layer]], Int(f, c, Col.Bin), Num(f, c, Col.Left), Num(f, c, Col.Right), (long)Num(f, c, Col.Count)));
         var timing = ReadRows(Path.Combine(directory, RunFiles.Timing), finished, (f, c) => (Int(f, c, Col.Epoch), Num(f, c, Col.TrainSeconds), Num(f, c, Col.EvalSeconds)));

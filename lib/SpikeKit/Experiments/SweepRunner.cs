@@ -124,7 +124,11 @@ public static class SweepRunner
             (partial ? $"after epoch {status.EpochsDone}, " : "") + $"pid {Environment.ProcessId} on {Environment.MachineName}");
         try
         {
-            var summary = RunExecutor.Run(config, dir, progress, checkpoints: true);
+            var summary = RunExecutor.Run(config, dir, progress, checkpoints: true, notice: (evt, line) =>
+            {
+                Console.Error.WriteLine(line);
+                if (evt == RunExecutor.CheckpointEvent.Restarted) Log(sweepDir, "restarted", run, line);
+            });
             Log(sweepDir, "completed", run, string.Create(CultureInfo.InvariantCulture,
                 $"final test accuracy {100 * summary.FinalTestAccuracy:F2}%, QE {summary.FinalMeanQuantizationError:F4}, {summary.WallSeconds:F0} s"));
             return summary;

@@ -23,12 +23,18 @@ public sealed class SequentialSpikingNetwork : SpikingNetwork
 
     /// <summary>Builds the network from named modules applied in order.</summary>
     public SequentialSpikingNetwork(string name, int timeSteps, params (string Name, nn.Module<Tensor, Tensor> Module)[] modules)
-        : base(name, timeSteps)
+        : base(name, new ModelOptions(TimeSteps: timeSteps))
     {
         if (modules.Length == 0) throw new ArgumentException("at least one module is needed", nameof(modules));
         body = nn.Sequential(modules);
         RegisterComponents();
     }
+
+    /// <summary>Not available: the layers of a hand-assembled network are not described (NIR export and synaptic-operation
+    /// counts need a zoo model).</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public override ModelGraph Graph() =>
+        throw new NotSupportedException($"{GetName()}: a SequentialSpikingNetwork has no layer graph (export and energy estimates need a model of the zoo)");
 
     /// <inheritdoc />
     protected override Tensor Stem(Tensor x) => x.alias();

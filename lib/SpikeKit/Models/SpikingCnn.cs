@@ -16,9 +16,9 @@ public sealed class SpikingCnn : SpikingNetwork
     readonly SpikingNeuron lif1, lif2;
 
     /// <summary>Builds the network.</summary>
-    public SpikingCnn(ModelOptions? options = null) : base("cnn", (options ?? new ModelOptions()).TimeSteps)
+    public SpikingCnn(ModelOptions? options = null) : base("cnn", options ?? new ModelOptions())
     {
-        var o = (options ?? new ModelOptions()).Validate();
+        var o = Options;
         if (o.InputSize % 4 != 0) throw new ArgumentException($"cnn: input size must be a multiple of 4, got {o.InputSize}");
         int c1 = o.Scale(32), c2 = o.Scale(64), side = o.InputSize / 4;
         conv1 = Blocks.Conv3x3(o.InputChannels, c1);
@@ -30,6 +30,15 @@ public sealed class SpikingCnn : SpikingNetwork
         pool = new TimeDistributed(nn.AvgPool2d(2));
         classifier = new TimeDistributed(nn.Sequential(nn.Flatten(), nn.Linear((long)c2 * side * side, o.Classes)));
         RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override ModelGraph Graph()
+    {
+        var g = new GraphBuilder(this, Options.InputChannels, Options.InputSize, Options.InputSize);
+        var x = g.Neuron("lif1", g.Conv("conv1", "norm1.norm", GraphBuilder.InputName));
+        x = g.Neuron("lif2", g.Conv("conv2.inner", "norm2", g.AvgPool("pool1", 2, x)));
+        return g.Build(g.Linear("classifier.inner.1", g.Flatten("flatten", g.AvgPool("pool2", 2, x))));
     }
 
     /// <inheritdoc />

@@ -19,14 +19,19 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
     IReadOnlyList<(string Name, SpikingNeuron Neuron)>? _neurons;
 
     /// <summary>Number of timesteps T.</summary>
-    public int TimeSteps { get; }
+    public int TimeSteps => Options.TimeSteps;
 
-    /// <summary>Creates the base; <paramref name="timeSteps"/> must be ≥ 1.</summary>
-    protected SpikingNetwork(string name, int timeSteps) : base(name)
+    /// <summary>The options the network was built with (T, neuron, norm, input shape, classes, width).</summary>
+    public ModelOptions Options { get; }
+
+    /// <summary>Creates the base after validating <paramref name="options"/>.</summary>
+    protected SpikingNetwork(string name, ModelOptions options) : base(name)
     {
-        if (timeSteps < 1) throw new ArgumentException($"timesteps must be >= 1, got {timeSteps}", nameof(timeSteps));
-        TimeSteps = timeSteps;
+        Options = options.Validate();
     }
+
+    /// <summary>The network's layers as a graph with per-sample shapes, in forward order (see <see cref="ModelGraph"/>).</summary>
+    public abstract ModelGraph Graph();
 
     /// <summary>Stateless layers applied once to the static input <c>[B, ...]</c> before the repeat over time.</summary>
     protected abstract Tensor Stem(Tensor x);

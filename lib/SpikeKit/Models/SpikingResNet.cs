@@ -1,6 +1,7 @@
 using SpikeKit.Layers;
 using SpikeKit.Neurons;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Models;
@@ -24,11 +25,11 @@ public sealed class SpikingResNet : SpikingNetwork
     readonly nn.Module<Tensor, Tensor> conv, norm, stages, head;
     readonly nn.Module<Tensor, Tensor>? maxPool;
     readonly SpikingNeuron lif;
+    readonly bool hasHidden;
 
     SpikingResNet(string name, ModelOptions o, int stemChannels, (int Channels, int Blocks, int Stride)[] plan, int? hidden, bool imageNetStem = false)
-        : base(name, o.TimeSteps)
+        : base(name, o)
     {
-        o.Validate();
         int c0 = o.Scale(stemChannels);
         conv = imageNetStem
             ? nn.Conv2d(o.InputChannels, c0, 7, stride: 2, padding: 3, bias: false)
@@ -50,6 +51,7 @@ public sealed class SpikingResNet : SpikingNetwork
         }
         stages = nn.Sequential(blocks);
         var pool = new TimeDistributed(nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten()));
+        hasHidden = hidden is not null;
         if (hidden is { } h)
         {
             long hc = o.Scale(h);
@@ -77,6 +79,19 @@ public sealed class SpikingResNet : SpikingNetwork
     public static SpikingResNet ResNet34(ModelOptions? options = null) =>
         new("resnet34", options ?? new ModelOptions(InputChannels: 3, InputSize: 224, Classes: 1000), 64,
             [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)], null, imageNetStem: true);
+
+    /// <inheritdoc />
+    public override ModelGraph Graph()
+    {
+        var g = new GraphBuilder(this, Options.InputChannels, Options.InputSize, Options.InputSize);
+        var x = g.Neuron("lif", g.Conv("conv", "norm.norm", GraphBuilder.InputName));
+        if (maxPool is not null) x = g.MaxPool("maxpool", 3, 2, 1, x);
+        foreach (var (name, block) in stages.named_children())
+            x = ((SpikingResidualBlock)block).AddTo(g, $"stages.{name}", x);
+        x = g.Flatten("head.flatten", g.GlobalAvgPool("head.pool", x));
+        x = hasHidden ? g.Linear("head.fc2.inner", g.Neuron("head.lif", g.Linear("head.fc1.inner", x))) : g.Linear("head.fc.inner", x);
+        return g.Build(x);
+    }
 
     /// <inheritdoc />
     protected override Tensor Stem(Tensor x)

@@ -32,6 +32,15 @@ public sealed class SpikingResidualBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Adds the block, registered at <paramref name="path"/>, to a graph after node <paramref name="from"/>; returns its output node.</summary>
+    public string AddTo(GraphBuilder g, string path, string from)
+    {
+        var s1 = g.Neuron($"{path}.lif1", g.Conv($"{path}.conv1.inner", $"{path}.norm1", from));
+        var c2 = g.Conv($"{path}.conv2.inner", $"{path}.norm2", s1);
+        var sc = shortcut is null ? from : g.Conv($"{path}.shortcut.conv.inner", $"{path}.shortcut.norm", from);
+        return g.Neuron($"{path}.lif2", c2, sc);
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {

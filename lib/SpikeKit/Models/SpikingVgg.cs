@@ -17,9 +17,8 @@ public sealed class SpikingVgg : SpikingNetwork
     const int M = -1;
     readonly nn.Module<Tensor, Tensor> conv, norm, features, head;
 
-    SpikingVgg(string name, ModelOptions o, int[] cfg) : base(name, o.TimeSteps)
+    SpikingVgg(string name, ModelOptions o, int[] cfg) : base(name, o)
     {
-        o.Validate();
         int c0 = o.Scale(cfg[0]);
         conv = Blocks.Conv3x3(o.InputChannels, c0);
         norm = Blocks.StemNorm(o, c0);
@@ -52,6 +51,21 @@ public sealed class SpikingVgg : SpikingNetwork
     /// <summary>Spiking VGG-16.</summary>
     public static SpikingVgg Vgg16(ModelOptions? options = null) =>
         new("vgg16", options ?? new ModelOptions(InputChannels: 3, InputSize: 32), [64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M, 512, 512, 512, M]);
+
+    /// <inheritdoc />
+    public override ModelGraph Graph()
+    {
+        var g = new GraphBuilder(this, Options.InputChannels, Options.InputSize, Options.InputSize);
+        var x = g.Conv("conv", "norm.norm", GraphBuilder.InputName);
+        foreach (var (name, layer) in features.named_children())
+        {
+            var path = $"features.{name}";
+            if (layer is SpikingNeuron) x = g.Neuron(path, x);
+            else if (name.StartsWith("pool", StringComparison.Ordinal)) x = g.AvgPool(path, 2, x);
+            else if (name.StartsWith("conv", StringComparison.Ordinal)) x = g.Conv($"{path}.inner", $"features.norm{name[4..]}", x);
+        }
+        return g.Build(g.Linear("head.inner.2", g.Flatten("head.flatten", g.GlobalAvgPool("head.pool", x))));
+    }
 
     /// <inheritdoc />
     protected override Tensor Stem(Tensor x)

@@ -23,14 +23,16 @@ public sealed record CheckpointState(string Key, IReadOnlyList<EpochMetrics> His
 
 /// <summary>
 /// Per-epoch training checkpoint: model parameters and buffers (BN running statistics), optimizer state (momentum or Adam
-/// moments), the torch RNG state and the finished epochs' metrics, in one file written atomically (temp file, then rename).
+/// moments), the torch RNG state and the finished epochs' metrics, in one file written atomically (temp file, then rename)
+/// and sealed with the SHA-256 of everything before it (the file's last 32 bytes). Nothing of a file whose checksum does not
+/// match (flipped bytes, a truncated file, a checkpoint of SpikeKit 0.1, which had none) is ever read: every read checks it first.
 /// Data order and augmentation are pure functions of (seed, epoch) in <see cref="Data.BatchLoader"/>, so the epoch count is
 /// the whole data-order state. Restoring it and training on gives exactly the metrics an uninterrupted run gives (same
 /// thread count).
 /// </summary>
 public static class Checkpoint
 {
-    const string Magic = "SPIKEKIT-CHECKPOINT-1";
+    const string Magic = "SPIKEKIT-CHECKPOINT-2";
     const string End = "END";
 
     /// <summary>Writes the checkpoint to <paramref name="path"/> atomically.</summary>
@@ -38,31 +40,31 @@ public static class Checkpoint
     {
         using var rng = get_rng_state();
         var state = new CheckpointState(key, history, wallSeconds, Convert.ToBase64String(rng.data<byte>().ToArray()));
-        AtomicFile.Write(path, stream =>
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
             writer.Write(JsonSerializer.Serialize(state, JsonSettings.Options));
             model.save(writer);
             Helper(optimizer).save_state_dict(writer);
             writer.Write(End);
-            writer.Flush();
-        });
+        }
+        SealedFile.Write(path, payload);
     }
 
-    /// <summary>Reads only the state part (no tensors) of a checkpoint.</summary>
-    /// <exception cref="InvalidDataException">Naming the file when it is not a SpikeKit checkpoint.</exception>
+    /// <summary>Reads only the state part (no tensors) of a checkpoint, after checking its checksum.</summary>
+    /// <exception cref="InvalidDataException">Naming the file when it is corrupt, truncated or not a SpikeKit checkpoint.</exception>
     public static CheckpointState ReadState(string path)
     {
-        using var reader = new BinaryReader(File.OpenRead(path));
+        using var reader = new BinaryReader(SealedFile.Open(path, "checkpoint"));
         return ReadHeader(reader, path);
     }
 
     /// <summary>Restores model, optimizer and RNG from <paramref name="path"/> and returns the state.</summary>
-    /// <exception cref="InvalidDataException">Naming the file when it is truncated, not a checkpoint, or does not fit the model.</exception>
+    /// <exception cref="InvalidDataException">Naming the file when it is corrupt, truncated, not a checkpoint, or does not fit the model.</exception>
     public static CheckpointState Load(string path, nn.Module model, optim.Optimizer optimizer)
     {
-        using var reader = new BinaryReader(File.OpenRead(path));
+        using var reader = new BinaryReader(SealedFile.Open(path, "checkpoint"));
         var state = ReadHeader(reader, path);
         try
         {
@@ -72,7 +74,7 @@ public static class Checkpoint
         }
         catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidDataException or IOException)
         {
-            throw new InvalidDataException($"{path}: unreadable checkpoint ({e.Message.Split('\n')[0]})");
+            throw new InvalidDataException($"{path}: checkpoint does not fit the model ({e.Message.Split('\n')[0]})");
         }
         using var rng = tensor(Convert.FromBase64String(state.RngState), ScalarType.Byte);
         set_rng_state(rng);

@@ -15,20 +15,33 @@ namespace SpikeKit.Runs;
 /// summary with status failed and the one-line error before the exception propagates. With checkpoints on, a
 /// <see cref="Checkpoint"/> is written after every epoch and a run that finds one (of the same config) continues after its
 /// last epoch, producing exactly the files an uninterrupted run produces; the checkpoint is deleted once <c>summary.json</c>
-/// is in place. Streamed data sets (imagenet) are read from disk batch by batch (<see cref="ImageFolderLoader"/>, crop 224).
+/// is in place. A checkpoint whose checksum fails (<see cref="SealedFile"/>) is never read: the run starts over from epoch 1
+/// and says so. A completed run also keeps its trained network (<see cref="SavedModel"/>: <c>model.bin</c>, <c>model.json</c>),
+/// whose checksum the summary records. Streamed data sets (imagenet) are read from disk batch by batch (<see cref="ImageFolderLoader"/>, crop 224).
 /// Sweeps run each of their runs through here.
 /// </summary>
 public static class RunExecutor
 {
-    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>; <paramref name="checkpoints"/> writes a
-    /// checkpoint after every epoch and resumes from one left by a killed attempt.</summary>
-    public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null, bool checkpoints = false)
+    /// <summary>What <see cref="Run"/> did with a checkpoint it found.</summary>
+    public enum CheckpointEvent
     {
+        /// <summary>Restored it; training continues after its last epoch.</summary>
+        Resumed,
+        /// <summary>Did not read it (corrupt, or of another config); the run starts over from epoch 1.</summary>
+        Restarted,
+    }
+
+    /// <summary>Runs <paramref name="config"/> into <paramref name="outDir"/>; <paramref name="checkpoints"/> writes a
+    /// checkpoint after every epoch and resumes from one left by a killed attempt; <paramref name="notice"/> hears each
+    /// resume or restart with one line naming the checkpoint (default: the line goes to standard error).</summary>
+    public static RunSummary Run(RunConfig config, string outDir, ITrainingProgress? progress = null, bool checkpoints = false,
+        Action<CheckpointEvent, string>? notice = null)
+    {
+        notice ??= (_, line) => Console.Error.WriteLine(line);
         config.Validate();
         if (File.Exists(outDir)) throw new ConfigException("out", $"{outDir} is a file, not a folder");
         if (config.Threads > Environment.ProcessorCount)
             throw new ConfigException("threads", $"must be at most {Environment.ProcessorCount} (the logical cores of this machine), got {config.Threads}");
-        bool streamed = Datasets.IsStreamed(config.Dataset);
         Native.TorchNative.EnsureLoaded();
         if (config.Threads > 0) set_num_threads(config.Threads);
         var device = ResolveDevice(config.Device);
@@ -47,6 +60,7 @@ public static class RunExecutor
         var checkpointPath = Path.Combine(outDir, RunFiles.Checkpoint);
         var key = config.ContentHash();
         double priorSeconds = 0;
+        string? modelSha = null;
         RunSummary Summary(RunStatus status, string? error)
         {
             var last = history.LastOrDefault();
@@ -54,35 +68,20 @@ public static class RunExecutor
             return new RunSummary(status, error, config, env, history.Count,
                 last?.TestAccuracy ?? double.NaN, best?.TestAccuracy ?? double.NaN, best?.Epoch ?? 0,
                 last?.MeanQuantizationError ?? double.NaN, last?.MeanFiringRate ?? double.NaN,
-                Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"));
+                Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"), modelSha);
         }
 
-        ImageDataset? train = null, test = null;
+        RunData? data = null;
         try
         {
             var options = config.ToTrainingOptions();
-            IBatchSource trainLoader, testLoader;
-            int channels, size, classes;
-            if (streamed)
-            {
-                var (folderTrain, folderTest) = Datasets.OpenStreamed(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
-                var streamTrain = new ImageFolderLoader(folderTrain, options.BatchSize, train: true, config.Seed, options.HorizontalFlip, StreamedCropSize);
-                trainLoader = streamTrain;
-                testLoader = new ImageFolderLoader(folderTest, Math.Max(options.BatchSize, 256), train: false, config.Seed, cropSize: StreamedCropSize);
-                (channels, size, classes) = (folderTrain.Channels, streamTrain.CropSize, folderTrain.Classes);
-            }
-            else
-            {
-                (train, test) = Datasets.Load(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
-                trainLoader = new BatchLoader(train, options.BatchSize, shuffle: true, new Augmentation(options.CropPadding, options.HorizontalFlip), config.Seed);
-                testLoader = new BatchLoader(test, Math.Max(options.BatchSize, 256), shuffle: false, Augmentation.None, config.Seed);
-                (channels, size, classes) = (train.Channels, train.Height, train.Classes);
-            }
+            data = RunData.Open(config);
+            var (trainLoader, testLoader) = (data.Train, data.Test);
             manual_seed(config.Seed);
-            using var model = ModelZoo.Create(config.Model, config.ToModelOptions(channels, size, classes));
+            using var model = ModelZoo.Create(config.Model, config.ToModelOptions(data.Channels, data.Size, data.Classes));
             model.to(device);
             using var trainer = new Trainer(model, config.ToLoss(), options, device);
-            if (checkpoints && File.Exists(checkpointPath)) Resume(checkpointPath, config, model, trainer, history, ref priorSeconds);
+            if (checkpoints && File.Exists(checkpointPath)) Resume(checkpointPath, config, model, trainer, history, ref priorSeconds, notice);
             using var writer = new RunWriter(outDir, history);
             trainer.Fit(trainLoader, testLoader, progress, startEpoch: history.Count, afterEpoch: m =>
             {
@@ -90,6 +89,7 @@ public static class RunExecutor
                 writer.Append(m);
                 if (checkpoints) Checkpoint.Save(checkpointPath, model, trainer.Optimizer, key, history, priorSeconds + clock.Elapsed.TotalSeconds);
             });
+            modelSha = SavedModel.Save(outDir, model, config).Sha256;
         }
         catch (Exception e)
         {
@@ -100,8 +100,7 @@ public static class RunExecutor
         }
         finally
         {
-            train?.Dispose();
-            test?.Dispose();
+            data?.Dispose();
         }
         var summary = Summary(RunStatus.Completed, null);
         summary.Save(summaryPath);
@@ -109,23 +108,22 @@ public static class RunExecutor
         return summary;
     }
 
-    /// <summary>Image side of streamed data sets (imagenet): RandomResizedCrop 224 for training, resize 256 + center crop 224 for test.</summary>
-    public const int StreamedCropSize = 224;
-
-    /// <summary>Restores a checkpoint of this config. One of another config, or one whose header is unreadable, is reported and
-    /// ignored (the run starts over); one that breaks off inside the tensors stops the run with an error naming the file.</summary>
-    static void Resume(string path, RunConfig config, SpikingNetwork model, Trainer trainer, List<EpochMetrics> history, ref double priorSeconds)
+    /// <summary>Restores a checkpoint of this config. A corrupt one (checksum), or one of another config, is reported and not read
+    /// (the run starts over from epoch 1; in a sweep of many runs, one run trained again costs less than a sweep stopped); one whose
+    /// intact tensors do not fit the model stops the run with an error naming the file.</summary>
+    static void Resume(string path, RunConfig config, SpikingNetwork model, Trainer trainer, List<EpochMetrics> history, ref double priorSeconds,
+        Action<CheckpointEvent, string> notice)
     {
         CheckpointState header;
         try { header = Checkpoint.ReadState(path); }
         catch (InvalidDataException e)
         {
-            Console.Error.WriteLine($"{e.Message}; starting from epoch 1");
+            notice(CheckpointEvent.Restarted, $"{e.Message}; not read, the run starts over from epoch 1");
             return;
         }
         if (!header.IsOf(config))
         {
-            Console.Error.WriteLine($"{path}: checkpoint of another config, starting from epoch 1");
+            notice(CheckpointEvent.Restarted, $"{path}: checkpoint of another config, not read; the run starts from epoch 1");
             return;
         }
         try
@@ -133,7 +131,7 @@ public static class RunExecutor
             var state = Checkpoint.Load(path, model, trainer.Optimizer);
             history.AddRange(state.History);
             priorSeconds = state.WallSeconds;
-            Console.Error.WriteLine($"{path}: resuming after epoch {state.EpochsDone}");
+            notice(CheckpointEvent.Resumed, $"{path}: resuming after epoch {state.EpochsDone}");
         }
         catch (InvalidDataException e)
         {

@@ -22,6 +22,10 @@ public static class RunFiles
     public const string Summary = "summary.json";
     /// <summary>The per-epoch checkpoint (<see cref="Checkpoint"/>), deleted when the run completes.</summary>
     public const string Checkpoint = "checkpoint.bin";
+    /// <summary>The trained weights of a completed run, sealed with their SHA-256 (<see cref="SavedModel"/>).</summary>
+    public const string Model = "model.bin";
+    /// <summary>What rebuilds the network of <see cref="Model"/> (<see cref="SavedModel"/>).</summary>
+    public const string ModelSpec = "model.json";
     /// <summary>Held exclusively while a process trains the run.</summary>
     public const string Lock = ".lock";
 
@@ -35,17 +39,20 @@ public static class RunFiles
             LayerIndex = "layer_index", Layer = "layer", FiringRate = "firing_rate", QuantizationError = "quantization_error",
             QuantizationErrorSquared = "quantization_error_sq", NearSpikeShare = "near_spike_share", MeanPotential = "mean_potential",
             Count = "count", Underflow = "underflow", Overflow = "overflow", Bin = "bin", Left = "left", Right = "right",
-            TrainSeconds = "train_seconds", EvalSeconds = "eval_seconds";
+            TrainSeconds = "train_seconds", EvalSeconds = "eval_seconds",
+            SynapticOps = "synaptic_ops", EnergyMicrojoules = "energy_uj", AnnEnergyMicrojoules = "ann_energy_uj";
 #pragma warning restore CS1591
     }
 
     /// <summary>Columns of metrics.csv for an epoch with these regularizers: epoch, lr, train_loss, train_task_loss, then
     /// <c>NAME_lambda</c> and <c>NAME_value</c> per regularizer (<see cref="LambdaColumn"/>, <see cref="ValueColumn"/>), then
-    /// train_acc, test_loss, test_acc, mean_quantization_error, mean_firing_rate.</summary>
+    /// train_acc, test_loss, test_acc, mean_quantization_error, mean_firing_rate, and the energy estimate per test sample
+    /// (<see cref="Probes.SynapticOperations"/>): synaptic_ops, energy_uj, ann_energy_uj (empty for a network without a layer graph).</summary>
     public static IReadOnlyList<string> MetricColumns(IEnumerable<RegularizerValue> regularizers) =>
         [Column.Epoch, Column.LearningRate, Column.TrainLoss, Column.TrainTaskLoss,
          .. regularizers.SelectMany(r => new[] { LambdaColumn(r.Name), ValueColumn(r.Name) }),
-         Column.TrainAccuracy, Column.TestLoss, Column.TestAccuracy, Column.MeanQuantizationError, Column.MeanFiringRate];
+         Column.TrainAccuracy, Column.TestLoss, Column.TestAccuracy, Column.MeanQuantizationError, Column.MeanFiringRate,
+         Column.SynapticOps, Column.EnergyMicrojoules, Column.AnnEnergyMicrojoules];
 
     /// <summary>The metrics.csv column of a regularizer's weight λ at each epoch (e.g. <c>rmp_lambda</c>).</summary>
     public static string LambdaColumn(string regularizer) => $"{regularizer}_lambda";
@@ -56,7 +63,7 @@ public static class RunFiles
     /// <summary>Columns of layers.csv.</summary>
     public static IReadOnlyList<string> LayerColumns { get; } =
         [Column.Epoch, Column.LayerIndex, Column.Layer, Column.FiringRate, Column.QuantizationError, Column.QuantizationErrorSquared,
-         Column.NearSpikeShare, Column.MeanPotential, Column.Count, Column.Underflow, Column.Overflow];
+         Column.NearSpikeShare, Column.MeanPotential, Column.Count, Column.Underflow, Column.Overflow, Column.SynapticOps];
 
     /// <summary>Columns of histograms.csv.</summary>
     public static IReadOnlyList<string> HistogramColumns { get; } =
@@ -133,14 +140,16 @@ public sealed class RunWriter : IDisposable
         if (!_headerWritten) metrics.Append(string.Join(",", RunFiles.MetricColumns(m.Regularizers))).Append('\n');
         metrics.Append(Csv.Line(new object?[] { m.Epoch, m.LearningRate, m.TrainLoss, m.TrainTaskLoss }
             .Concat(m.Regularizers.SelectMany(r => new object?[] { r.Lambda, r.Value }))
-            .Concat([m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.MeanQuantizationError, m.MeanFiringRate]))).Append('\n');
+            .Concat([m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.MeanQuantizationError, m.MeanFiringRate,
+                     m.Energy?.SynapticOps, m.Energy?.EnergyMicrojoules, m.Energy?.AnnEnergyMicrojoules]))).Append('\n');
         var layers = new System.Text.StringBuilder();
         var hist = new System.Text.StringBuilder();
         for (int i = 0; i < m.Layers.Count; i++)
         {
             var l = m.Layers[i];
             layers.Append(Csv.Line([m.Epoch, i, l.Layer, l.FiringRate, l.QuantizationError, l.QuantizationErrorSquared,
-                l.NearSpikeShare, l.MeanPotential, l.Count, l.Underflow, l.Overflow])).Append('\n');
+                l.NearSpikeShare, l.MeanPotential, l.Count, l.Underflow, l.Overflow,
+                m.Energy?.Layers.FirstOrDefault(o => o.Layer == l.Layer)?.SynapticOps])).Append('\n');
             double width = (l.HistogramMax - l.HistogramMin) / l.Histogram.Count;
             for (int b = 0; b < l.Histogram.Count; b++)
                 hist.Append(Csv.Line([m.Epoch, i, l.Layer, b, l.BinLeft(b), l.BinLeft(b) + width, l.Histogram[b]])).Append('\n');

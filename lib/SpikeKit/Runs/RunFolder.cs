@@ -38,7 +38,11 @@ public static class RunFolder
                 var state = Checkpoint.ReadState(ckpt);
                 if (state.IsOf(config)) return new RunState(RunStatus.Partial, state.EpochsDone, null, false);
             }
-            catch (InvalidDataException) { }
+            catch (InvalidDataException)
+            {
+                // A corrupt checkpoint is never read; the run it belonged to starts over (RunExecutor says so).
+                return new RunState(RunStatus.Pending, 0, null, other);
+            }
             other = true;
         }
         return new RunState(RunStatus.Pending, 0, null, other || File.Exists(Path.Combine(directory, RunFiles.Metrics)));
@@ -49,7 +53,7 @@ public static class RunFolder
     public static void Clear(string directory)
     {
         if (!Directory.Exists(directory)) return;
-        string[] names = [RunFiles.Metrics, RunFiles.Layers, RunFiles.Histograms, RunFiles.Timing, RunFiles.Summary, RunFiles.Checkpoint];
+        string[] names = [RunFiles.Metrics, RunFiles.Layers, RunFiles.Histograms, RunFiles.Timing, RunFiles.Summary, RunFiles.Checkpoint, RunFiles.Model, RunFiles.ModelSpec];
         foreach (var f in Directory.EnumerateFiles(directory))
         {
             var name = Path.GetFileName(f);

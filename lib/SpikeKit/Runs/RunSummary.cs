@@ -17,10 +17,12 @@ namespace SpikeKit.Runs;
 /// <param name="WallSeconds">Wall time of the run.</param>
 /// <param name="Started">Start time (UTC, ISO 8601).</param>
 /// <param name="Finished">End time (UTC, ISO 8601).</param>
+/// <param name="ModelSha256">SHA-256 (hex) of the trained weights in <c>model.bin</c> (<see cref="SavedModel"/>); null for a failed run
+/// or one written before SpikeKit kept models.</param>
 public sealed record RunSummary(
     RunStatus Status, string? Error, RunConfig Config, RunEnvironment Environment, int EpochsCompleted,
     double FinalTestAccuracy, double BestTestAccuracy, int BestEpoch, double FinalMeanQuantizationError, double FinalMeanFiringRate,
-    double WallSeconds, string Started, string Finished)
+    double WallSeconds, string Started, string Finished, string? ModelSha256 = null)
 {
     /// <summary>True when the run completed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

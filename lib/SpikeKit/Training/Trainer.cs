@@ -22,6 +22,8 @@ public sealed class Trainer : IDisposable
     readonly optim.Optimizer _optimizer;
     readonly Device _device;
     int _steps;
+    ModelGraph? _graph;
+    bool _graphRead;
 
     /// <summary>Training steps between returns of freed heap memory to the OS (see <see cref="Native.TorchNative.ReleaseFreeMemory"/>).</summary>
     const int TrimEvery = 20;
@@ -104,14 +106,11 @@ public sealed class Trainer : IDisposable
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        // The quantization error clips as the run's RMP-Loss does (the paper's [0, 1] when there is none).
-        var probe = new ActivityProbe(quantization: _loss.Regularizers.Select(r => r.Regularizer).OfType<RmpLoss>().FirstOrDefault() is { } rmp
-            ? QuantizationError.For(rmp) : null);
-        var (testLoss, testAcc) = Evaluate(test, probe);
-        if (!double.IsFinite(testLoss)) throw new TrainingDivergedException(epoch, -1, testLoss);
+        var eval = Measure(test);
+        if (!double.IsFinite(eval.Loss)) throw new TrainingDivergedException(epoch, -1, eval.Loss);
         var regs = _loss.Regularizers.Select((r, i) => new RegularizerValue(r.Regularizer.Name, lambdas[i], sumRegs[i] / Math.Max(1, b))).ToList();
         var metrics = new EpochMetrics(epoch + 1, lr, sumLoss / Math.Max(1, b), sumTask / Math.Max(1, b), regs,
-            (double)correct / Math.Max(1, seen), testLoss, testAcc, probe.Snapshot(), trainSeconds, clock.Elapsed.TotalSeconds);
+            (double)correct / Math.Max(1, seen), eval.Loss, eval.Accuracy, eval.Layers, trainSeconds, clock.Elapsed.TotalSeconds, eval.Energy);
         progress?.OnEpoch(metrics, _options.Epochs);
         return metrics;
     }
@@ -163,8 +162,28 @@ public sealed class Trainer : IDisposable
         return new TrainStepResult(total, task, regs, correct, checked((int)labels.shape[0]));
     }
 
+    /// <summary>
+    /// The evaluation every epoch ends with: task loss and accuracy on <paramref name="data"/> in eval mode, every spiking layer's
+    /// statistics (the quantization error clipped as the run's RMP-Loss clips, the paper's [0, 1] when there is none) and the
+    /// energy estimate from their firing rates.
+    /// </summary>
+    public Evaluation Measure(IBatchSource data)
+    {
+        var probe = new ActivityProbe(quantization: _loss.Regularizers.Select(r => r.Regularizer).OfType<RmpLoss>().FirstOrDefault() is { } rmp
+            ? QuantizationError.For(rmp) : null);
+        var (loss, accuracy, samples) = EvaluateCounting(data, probe);
+        var layers = probe.Snapshot();
+        return new Evaluation(loss, accuracy, layers, Energy(layers), samples);
+    }
+
     /// <summary>Mean task loss and accuracy on <paramref name="data"/> in eval mode; fills <paramref name="probe"/> when given.</summary>
     public (double Loss, double Accuracy) Evaluate(IBatchSource data, ActivityProbe? probe = null)
+    {
+        var (loss, accuracy, _) = EvaluateCounting(data, probe);
+        return (loss, accuracy);
+    }
+
+    (double Loss, double Accuracy, long Samples) EvaluateCounting(IBatchSource data, ActivityProbe? probe)
     {
         _model.eval();
         _model.RecordActivity(probe is not null);
@@ -189,7 +208,19 @@ public sealed class Trainer : IDisposable
         }
         _model.RecordActivity(true);
         Native.TorchNative.ReleaseFreeMemory();
-        return (sumLoss / Math.Max(1, seen), (double)correct / Math.Max(1, seen));
+        return (sumLoss / Math.Max(1, seen), (double)correct / Math.Max(1, seen), seen);
+    }
+
+    /// <summary>The energy estimate for these test-set statistics, or null when the model has no layer graph.</summary>
+    public EnergyEstimate? Energy(IReadOnlyList<LayerStatistics> layers)
+    {
+        if (!_graphRead)
+        {
+            _graphRead = true;
+            try { _graph = _model.Graph(); }
+            catch (NotSupportedException) { }
+        }
+        return _graph is null ? null : SynapticOperations.Estimate(_graph, _model.TimeSteps, layers);
     }
 
     /// <inheritdoc />

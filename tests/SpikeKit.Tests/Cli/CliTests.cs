@@ -21,10 +21,11 @@ public class CliTests : IDisposable
         var out1 = Path.Combine(_dir, "run");
         var r = CliRunner.Run(["train", "--dataset", "synthetic", "--train-limit", "128", "--test-limit", "64", "--variant", "rmp", "--out", out1, .. Quick]);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        foreach (var f in new[] { "metrics.csv", "layers.csv", "histograms.csv", "timing.csv", "summary.json" })
+        foreach (var f in new[] { "metrics.csv", "layers.csv", "histograms.csv", "timing.csv", "summary.json", "model.bin", "model.json" })
             Assert.True(File.Exists(Path.Combine(out1, f)), f);
         var metrics = File.ReadAllLines(Path.Combine(out1, "metrics.csv"));
-        Assert.Equal("epoch,lr,train_loss,train_task_loss,rmp_lambda,rmp_value,train_acc,test_loss,test_acc,mean_quantization_error,mean_firing_rate", metrics[0]);
+        Assert.Equal("epoch,lr,train_loss,train_task_loss,rmp_lambda,rmp_value,train_acc,test_loss,test_acc,mean_quantization_error,mean_firing_rate," +
+                     "synaptic_ops,energy_uj,ann_energy_uj", metrics[0]);
         Assert.Equal(2, metrics.Length);
         Assert.Equal(1 + 2, File.ReadAllLines(Path.Combine(out1, "layers.csv")).Length);          // header + 2 layers
         Assert.Equal(1 + 2 * 80, File.ReadAllLines(Path.Combine(out1, "histograms.csv")).Length); // header + 2 layers × 80 bins

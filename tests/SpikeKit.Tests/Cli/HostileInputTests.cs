@@ -142,7 +142,7 @@ public class HostileInputTests() : TempFolderTests("spikekit-hostile-")
         var cut = Broken("cut", RunFiles.Histograms, t => t[..(t.Length - 7)]);
         foreach (var (path, expected) in new[]
                  {
-                     (shortRow, $"{shortRow}:4: 3 fields, expected 11"),
+                     (shortRow, $"{shortRow}:4: 3 fields, expected 12"),
                      (nonNumeric, $"{nonNumeric}:2: 'abc' is not a number"),
                      (empty, $"{empty}: empty (no header line) in a finished run"),
                      (cut, $"{cut}:161: "),

@@ -71,21 +71,71 @@ public class CheckpointTests : IDisposable
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "whole", "metrics.csv")), File.ReadAllText(Path.Combine(dir, "metrics.csv")));
     }
 
+    /// <summary>Every kind of damage: one flipped byte at positions spread over the whole file (header, state, tensors,
+    /// optimizer state, end marker, checksum), 64 flipped bytes inside the tensor data, truncations, and a file of another kind.</summary>
+    static IEnumerable<(string What, byte[] Bytes)> Damaged(byte[] good)
+    {
+        for (int k = 0; k <= 40; k++)
+        {
+            int at = (int)((long)(good.Length - 1) * k / 40);
+            var b = (byte[])good.Clone();
+            b[at] ^= 0x10;
+            yield return ($"byte {at} flipped", b);
+        }
+        var block = (byte[])good.Clone();
+        for (int i = 0; i < 64; i++) block[good.Length / 2 + i] ^= 0xFF;
+        yield return ("64 bytes flipped", block);
+        foreach (var keep in new[] { 0, 1, 31, good.Length / 3, good.Length - 33, good.Length - 1 })
+            yield return ($"cut to {keep} bytes", good[..keep]);
+        yield return ("not a checkpoint", "not a checkpoint"u8.ToArray());
+    }
+
     [Fact]
-    public void TruncatedCheckpointIsAnErrorNamingTheFile()
+    public void ACorruptCheckpointIsNeverReadAndTheRunStartsOver()
     {
         var config = Config("sgd");
-        var dir = Path.Combine(_dir, "cut");
+        var whole = RunExecutor.Run(config, Path.Combine(_dir, "whole"));
+        var dir = Path.Combine(_dir, "damaged");
         Assert.Throws<OperationCanceledException>(() => RunExecutor.Run(config, dir, new StopAfterEpoch(1), checkpoints: true));
         var path = Path.Combine(dir, RunFiles.Checkpoint);
-        var bytes = File.ReadAllBytes(path);
-        File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
-        var e = Assert.Throws<InvalidDataException>(() => RunExecutor.Run(config, dir, checkpoints: true));
-        Assert.Contains(path, e.Message);
-        Assert.Contains("delete it", e.Message);
+        var good = File.ReadAllBytes(path);
+        int cases = 0;
+        foreach (var (what, bytes) in Damaged(good))
+        {
+            File.WriteAllBytes(path, bytes);
+            var e = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadState(path));
+            Assert.True(e.Message.StartsWith(path + ": corrupt checkpoint", StringComparison.Ordinal), $"{what}: {e.Message}");
+            Assert.DoesNotContain('\n', e.Message);
+            cases++;
+        }
+        Assert.Equal(49, cases);
 
-        File.WriteAllBytes(path, "not a checkpoint"u8.ToArray());
-        Assert.Throws<InvalidDataException>(() => Checkpoint.ReadState(path));
-        Assert.Equal(RunStatus.Completed, RunExecutor.Run(config, dir, checkpoints: true).Status); // a foreign file: start over
+        // Resuming from the 64-flipped-bytes file: the run says so, starts over and ends as an uninterrupted run does.
+        File.WriteAllBytes(path, Damaged(good).Single(d => d.What == "64 bytes flipped").Bytes);
+        var notices = new List<(RunExecutor.CheckpointEvent, string)>();
+        var s = RunExecutor.Run(config, dir, checkpoints: true, notice: (evt, line) => notices.Add((evt, line)));
+        var (kind, message) = Assert.Single(notices);
+        Assert.Equal(RunExecutor.CheckpointEvent.Restarted, kind);
+        Assert.StartsWith($"{path}: corrupt checkpoint (SHA-256 mismatch", message);
+        Assert.EndsWith("not read, the run starts over from epoch 1", message);
+        Assert.Equal(whole.FinalTestAccuracy, s.FinalTestAccuracy);
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "whole", RunFiles.Metrics)), File.ReadAllText(Path.Combine(dir, RunFiles.Metrics)));
+    }
+
+    [Fact]
+    public void ACorruptCheckpointInASweepIsLoggedAndItsRunTrainedAgain()
+    {
+        var plan = SweepSpec.Ablation(Config("sgd") with { Epochs = 2 }, ["baseline"], [5], "damaged").Expand();
+        var sweep = Path.Combine(_dir, "sweep");
+        var run = plan.Runs[0];
+        SweepRunner.WritePlan(sweep, plan);
+        var runDir = SweepRunner.RunFolder(sweep, run);
+        Assert.Throws<OperationCanceledException>(() => RunExecutor.Run(run.Config, runDir, new StopAfterEpoch(1), checkpoints: true));
+        var path = Path.Combine(runDir, RunFiles.Checkpoint);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        Assert.True(SweepRunner.RunAll(sweep, plan).AllComplete);
+        var log = File.ReadAllText(Path.Combine(sweep, SweepRunner.LogFile));
+        Assert.Contains($"restarted {run.Id} [{run.Index}] {path}: corrupt checkpoint", log);
     }
 }
