@@ -2,10 +2,11 @@ using System.Diagnostics;
 
 namespace SpikeKit.Tests.Export;
 
-/// <summary>Whether <c>/usr/bin/python3</c> imports torch (Debian's <c>python3-torch</c>), checked once per test run.</summary>
+/// <summary>Whether <c>/usr/bin/python3</c> imports torch (Debian's <c>python3-torch</c>), checked once per test run.
+/// <c>SPIKEKIT_TEST_PYTHON</c> names another interpreter (e.g. a missing one, to see the skip lines).</summary>
 internal static class SystemPyTorch
 {
-    public const string Python = "/usr/bin/python3";
+    public static readonly string Python = Environment.GetEnvironmentVariable("SPIKEKIT_TEST_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
 
     static readonly Lazy<string?> _missing = new(Probe);
 

@@ -172,8 +172,8 @@ public class PyTorchExportTests : TempFolderTests
         CompareWithTwin(model, ModelSpec.From(name, options), x, $"{name}.pt", $"{name} ({what})");
     }
 
-    [FactWhenPyTorch]
-    public void SafetensorsRoundTripsInSpikeKitAndLoadsInPyTorch()
+    [Fact]
+    public void SafetensorsRoundTripsInSpikeKit()
     {
         using var scope = NewDisposeScope();
         using var model = Trained("cnn", SmallCnn, steps: 2);
@@ -182,7 +182,7 @@ public class PyTorchExportTests : TempFolderTests
         // The file is safetensors: an 8-byte little-endian header length, then a JSON header naming every key.
         var bytes = File.ReadAllBytes(files.Weights);
         long headerLength = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-        var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
+        using var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
         var keys = header.RootElement.EnumerateObject().Select(p => p.Name).Where(k => k != "__metadata__").ToHashSet();
         Assert.Equal(model.state_dict().Keys.ToHashSet(), keys);
         // Loaded back into a fresh model (strict): the same tensors bit for bit, the same logits.
@@ -198,8 +198,16 @@ public class PyTorchExportTests : TempFolderTests
             using var b = fresh.forward(x);
             Assert.True(a.allclose(b, 0, 0), "logits differ after the safetensors round trip");
         }
-        // And the twin reads it by hand (no safetensors package).
-        CompareWithTwin(model, spec, x, "cnn.safetensors", "cnn (trained, safetensors)");
+    }
+
+    [FactWhenPyTorch]
+    public void SafetensorsLoadsInThePyTorchTwin()
+    {
+        // The twin reads .safetensors by hand (no safetensors package).
+        using var scope = NewDisposeScope();
+        using var model = Trained("cnn", SmallCnn, steps: 2);
+        using var x = randn(4, 1, 28, 28);
+        CompareWithTwin(model, ModelSpec.From("cnn", SmallCnn), x, "cnn.safetensors", "cnn (trained, safetensors)");
     }
 
     [Fact]
@@ -223,6 +231,89 @@ public class PyTorchExportTests : TempFolderTests
         fresh.load_py(files.Weights, strict: true);
         foreach (var (key, t) in model.state_dict()) Assert.True(t.allclose(fresh.state_dict()[key], 0, 0), key);
         Assert.Equal(ModelSpec.From("cnn", SmallCnn).ToJson(), ModelSpec.Read(files.Spec).ToJson());
+    }
+
+    // Runs one training-mode forward and backward in the twin (batch statistics, surrogate gradients) and writes the
+    // logits and every parameter's gradient as JSON.
+    const string TrainRunner = """
+        import json, sys
+        from array import array
+        import torch
+        import torch.nn.functional as F
+        import spikekit_torch
+        weights, input_path, shape, labels, output_path = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3].split(",")], sys.argv[4], sys.argv[5]
+        model = spikekit_torch.load(weights).train()
+        data = array("f")
+        with open(input_path, "rb") as f:
+            data.frombytes(f.read())
+        x = torch.tensor(data, dtype=torch.float32).view(shape)
+        y = model(x)
+        loss = F.cross_entropy(y.mean(0), torch.tensor([int(v) for v in labels.split(",")]))
+        loss.backward()
+        out = {"logits": y.detach().contiguous().view(-1).tolist(),
+               "grads": {n: p.grad.contiguous().view(-1).tolist() for n, p in model.named_parameters()}}
+        with open(output_path, "w") as f:
+            json.dump(out, f)
+        print("twin train", type(model).__name__, len(out["grads"]), "gradients")
+        """;
+
+    public static IEnumerable<object[]> TrainingVariants() =>
+    [
+        ["tanh surrogate, hard reset", new NeuronOptions(), NeuronKind.Lif, false],
+        ["rectangular surrogate", new NeuronOptions(Surrogate: new RectangularSurrogate(0.9)), NeuronKind.Lif, false],
+        ["triangle surrogate", new NeuronOptions(Surrogate: new TriangleSurrogate(0.7)), NeuronKind.Lif, false],
+        ["sigmoid surrogate, soft reset", new NeuronOptions(Reset: ResetMode.Soft, Surrogate: new SigmoidSurrogate()), NeuronKind.Lif, false],
+        ["atan surrogate, detached reset", new NeuronOptions(DetachReset: true, Surrogate: new AtanSurrogate(3.0)), NeuronKind.Lif, false],
+        ["IF, tanh surrogate (autograd mode)", new NeuronOptions(Surrogate: new TanhSurrogate { Mode = SurrogateMode.Autograd }), NeuronKind.If, false],
+        ["MPBN", new NeuronOptions(), NeuronKind.Lif, true],
+        ["InfLoR rectifier, soft reset", new NeuronOptions(Reset: ResetMode.Soft, Rectifier: InflorRectifier.Paper), NeuronKind.Lif, false],
+    ];
+
+    [TheoryWhenPyTorch]
+    [MemberData(nameof(TrainingVariants))]
+    public void TheTwinTrainsLikeSpikeKitBatchStatisticsAndSurrogateGradients(string what, NeuronOptions neuron, NeuronKind kind, bool mpbn)
+    {
+        Assert.Null(SystemPyTorch.Missing);
+        using var scope = NewDisposeScope();
+        var options = new ModelOptions(TimeSteps: 3, Neuron: neuron, NeuronKind: kind, Width: 0.25, Mpbn: mpbn);
+        using var model = Trained("cnn", options, steps: 1);
+        var files = PyTorchExport.Write(model, ModelSpec.From("cnn", options), Path.Combine(Dir, "cnn.pt"));
+        using var x = randn(6, 1, 28, 28);
+        long[] labels = [0, 1, 2, 3, 4, 5];
+        model.train();
+        foreach (var p in model.parameters()) p.grad = null;
+        using var y = model.forward(x);
+        using var target = tensor(labels);
+        using var loss = nn.functional.cross_entropy(y.mean([0]), target);
+        loss.backward();
+        var input = Path.Combine(Dir, "input.bin");
+        File.WriteAllBytes(input, Float32Bytes(Values(x)));
+        var script = Path.Combine(Dir, "train_twin.py");
+        File.WriteAllText(script, TrainRunner);
+        var output = Path.Combine(Dir, "train.json");
+        var log = RunPython(Path.GetDirectoryName(files.Twin)!, script, files.Weights, input, "6,1,28,28", string.Join(",", labels), output);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output));
+        double[] Read(System.Text.Json.JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var logits = Read(doc.RootElement.GetProperty("logits"));
+        double logitDiff = Values(y).Zip(logits, (a, b) => Math.Abs(a - b)).Max();
+        Close(Values(y), logits, Tolerance, $"{what}: training-mode logits");
+        var grads = doc.RootElement.GetProperty("grads");
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        Assert.Equal(names.Order(), grads.EnumerateObject().Select(p => p.Name).Order());
+        double gradDiff = 0, gradMax = 0;
+        foreach (var (name, p) in model.named_parameters())
+        {
+            Assert.NotNull(p.grad);
+            var expected = Values(p.grad);
+            var actual = Read(grads.GetProperty(name));
+            double scale = expected.Max(Math.Abs);
+            gradMax = Math.Max(gradMax, scale);
+            gradDiff = Math.Max(gradDiff, expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max());
+            // Float32 gradients summed in different orders: within 1e-4 of the largest gradient of the tensor.
+            Close(expected, actual, 1e-6 + 1e-4 * scale, $"{what}: gradient of {name}");
+        }
+        Assert.True(gradMax > 0, "no gradient reached the parameters");
+        _out.WriteLine($"{what}: {log.Trim()}; max |logit diff| {logitDiff:E2}, max |grad diff| {gradDiff:E2} (largest |grad| {gradMax:E2})");
     }
 
     public static IEnumerable<object[]> SpecOptions() =>
