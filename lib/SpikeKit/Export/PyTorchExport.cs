@@ -83,11 +83,17 @@ public static class PyTorchExport
         if (Mismatch(model, spec) is { } why) throw new ArgumentException($"{full}: the spec does not describe the model ({why})");
         var folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
-        AtomicFile.Write(full, s =>
+        using (var scope = NewDisposeScope())
         {
-            if (format == ExportFormat.Safetensors) model.save_safetensors(s, leaveOpen: true);
-            else model.save_py(s, leaveOpen: true);
-        });
+            // CPU copies (a no-op for CPU tensors), so a model trained on a GPU exports the same file.
+            var state = new Dictionary<string, Tensor>();
+            foreach (var (key, t) in model.state_dict()) state[key] = t.detach().cpu();
+            AtomicFile.Write(full, s =>
+            {
+                if (format == ExportFormat.Safetensors) Safetensors.SaveStateDict(s, state, leaveOpen: true);
+                else PyTorchPickler.PickleStateDict(s, state, leaveOpen: true);
+            });
+        }
         var specPath = SpecPath(full);
         AtomicFile.WriteText(specPath, spec.ToJson() + "\n");
         var twin = Path.Combine(folder, TwinFileName);
