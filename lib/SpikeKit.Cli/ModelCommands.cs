@@ -60,13 +60,16 @@ static class ModelCommands
 
     // ---- export ----
 
+    static readonly string[] Formats = ["pt", "safetensors", "nir"];
+
     public static Command Export()
     {
-        var cmd = new Command("export", "write the saved model of a completed run for other tools: nir (an HDF5 NIR graph for Norse, snnTorch, Sinabs, " +
-                                        "Rockpool, Lava and neuromorphic hardware; BN folded into the convolutions)");
+        var cmd = new Command("export", "write the saved model of a completed run for other tools: pt (a PyTorch state dict for torch.load) or " +
+                                        "safetensors, each with FILE.json and spikekit_torch.py, the PyTorch twin that rebuilds the network; nir (an HDF5 " +
+                                        "NIR graph for Norse, snnTorch, Sinabs, Rockpool, Lava and neuromorphic hardware; BN folded into the convolutions)");
         var run = new Argument<string>("RUN") { Description = "a completed run folder (one with model.bin and model.json)" };
-        var format = new Option<string>("--format") { Description = "nir", HelpName = "FORMAT", Required = true };
-        format.CompletionSources.Add("nir");
+        var format = new Option<string>("--format") { Description = "pt, safetensors or nir", HelpName = "FORMAT", Required = true };
+        format.CompletionSources.Add(Formats);
         var outFile = new Option<string>("--out") { Description = "the file to write [RUN/model.FORMAT]", HelpName = "FILE" };
         var dt = new Option<double?>("--dt") { Description = "nir: seconds one timestep stands for [0.001]", HelpName = "SECONDS" };
         cmd.Arguments.Add(run);
@@ -78,10 +81,19 @@ static class ModelCommands
             var dir = r.GetValue(run)!;
             if (!Directory.Exists(dir)) throw new UsageException($"{dir}: no such run folder");
             var fmt = r.GetValue(format)!.ToLowerInvariant();
-            if (fmt is not "nir") throw new Config.ConfigException("format", $"unknown '{fmt}' (use nir)");
+            if (!Formats.Contains(fmt)) throw new Config.ConfigException("format", $"unknown '{fmt}' (use {string.Join(", ", Formats)})");
             if (r.GetValue(dt) is { } step && !(step > 0)) throw new Config.ConfigException("dt", $"must be > 0, got {step}");
             var path = r.GetValue(outFile) ?? Path.Combine(dir, $"model.{fmt}");
-            using var model = SavedModel.Load(dir);
+            var saved = SavedModel.Read(dir);
+            using var model = saved.LoadWeights(dir);
+            if (fmt is "pt" or "safetensors")
+            {
+                var files = PyTorchExport.Write(model, ModelSpec.From(saved.Model, saved.ToModelOptions()), path,
+                    fmt == "pt" ? ExportFormat.Pt : ExportFormat.Safetensors);
+                Console.WriteLine($"Wrote {files.Weights}, {files.Spec} and {files.Twin}; in PyTorch: " +
+                                  $"import spikekit_torch; net = spikekit_torch.load(\"{Path.GetFileName(files.Weights)}\")");
+                return ExitCodes.Ok;
+            }
             try
             {
                 var written = NirExport.Write(model, path, r.GetValue(dt) ?? 1e-3);

@@ -5,7 +5,8 @@ using SpikeKit.Reporting.Frames;
 namespace SpikeKit.Reporting;
 
 /// <summary>
-/// A sweep's <see cref="PaperTable"/> as documents: the accuracy table, then the quantization-error table, each with its
+/// A sweep's <see cref="PaperTable"/> as documents: the accuracy table, then the quantization-error table (and the energy table
+/// when the runs counted synaptic operations), each with its
 /// caption and the notes (runs not complete, sources of the published numbers) — as markdown, as LaTeX (booktabs) and
 /// as HTML. <see cref="Write"/> saves them as <c>tables.md</c>, <c>tables.tex</c> and <c>tables.html</c>.
 /// </summary>
@@ -26,6 +27,8 @@ public static class PaperTableWriter
         sb.Append(FrameMarkdown.ToMarkdown(table.AccuracyTable, null)).AppendLine();
         sb.Append("Table: ").AppendLine(table.QuantizationErrorCaption).AppendLine();
         sb.Append(FrameMarkdown.ToMarkdown(table.QuantizationErrorTable, null));
+        if (table.EnergyTable is { } energy)
+            sb.AppendLine().Append("Table: ").AppendLine(table.EnergyCaption).AppendLine().Append(FrameMarkdown.ToMarkdown(energy, null));
         foreach (var note in Notes(table)) sb.AppendLine().AppendLine(note);
         return sb.ToString();
     }
@@ -44,6 +47,8 @@ public static class PaperTableWriter
         sb.Append('\n');
         sb.Append(FrameLatex.ToLatex(table.QuantizationErrorTable, null, table.QuantizationErrorCaption, $"tab:{table.Plan.Name}-quantization-error",
             table.IncompleteNote));
+        if (table.EnergyTable is { } energy)
+            sb.Append('\n').Append(FrameLatex.ToLatex(energy, null, table.EnergyCaption, $"tab:{table.Plan.Name}-energy", table.IncompleteNote));
         return sb.ToString();
     }
 
@@ -59,6 +64,8 @@ public static class PaperTableWriter
         sb.Append("<div class=\"spikekit-paper-tables\">\n");
         sb.Append(FrameHtml.ToTable(table.AccuracyTable, null, table.AccuracyCaption, $"{TableClass} accuracy")).Append('\n');
         sb.Append(FrameHtml.ToTable(table.QuantizationErrorTable, null, table.QuantizationErrorCaption, $"{TableClass} quantization-error")).Append('\n');
+        if (table.EnergyTable is { } energy)
+            sb.Append(FrameHtml.ToTable(energy, null, table.EnergyCaption, $"{TableClass} energy")).Append('\n');
         foreach (var note in Notes(table)) sb.Append("<p class=\"note\">").Append(WebUtility.HtmlEncode(note)).Append("</p>\n");
         sb.Append("</div>\n");
         return sb.ToString();

@@ -45,6 +45,8 @@ public static class ReportWriter
             ("near-spike-share.html", "Potentials near a spike value per layer", Charts.NearSpikeShareByLayer(results)),
             ("potentials.html", "Membrane-potential distributions per layer", Charts.PotentialDistributions(results)),
         };
+        if (results.Runs.Any(r => r.LayerRows.Any(l => double.IsFinite(l.SynapticOps))))
+            charts.Insert(5, ("synaptic-ops.html", "Synaptic operations per layer", Charts.SynapticOpsByLayer(results)));
         if (results.Variants.Count > 1)
             charts.Add(("variants.html", "Accuracy and quantization error per variant", Charts.VariantComparison(results)));
         if (SpansLambdas(results))

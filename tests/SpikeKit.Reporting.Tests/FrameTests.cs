@@ -31,7 +31,7 @@ public class FrameTests : IDisposable
         var m = ResultSet.Load(_dir).Metrics;
         Assert.Equal(8, m.RowCount);                                   // 4 runs × 2 epochs
         Assert.Equal(["variant", "seed", "epoch", "lr", "train_loss", "train_task_loss", "train_acc", "test_loss", "test_acc",
-            "mean_quantization_error", "mean_firing_rate", "rmp_lambda", "rmp_value"], m.ColumnKeys);
+            "mean_quantization_error", "mean_firing_rate", "synaptic_ops", "energy_uj", "ann_energy_uj", "rmp_lambda", "rmp_value"], m.ColumnKeys);
         Assert.Equal(new[] { 1, 2, 1, 2, 1, 2, 1, 2 }, m.GetColumn<int>("epoch").Values);
         Assert.Equal(new[] { 0.70, 0.80, 0.72, 0.84, 0.75, 0.82, 0.74, 0.82 }, m.GetColumn<double>("test_acc").Values);
         var rmp = m.GetColumn<double>("rmp_value");

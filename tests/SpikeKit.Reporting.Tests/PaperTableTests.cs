@@ -209,4 +209,30 @@ public class PaperTableTests : IDisposable
         Assert.Contains("sweep.json", e.Message);
         Assert.Empty(ReportWriter.Write(_dir).Tables);                   // an ablation report has no paper tables
     }
+
+    [Fact]
+    public void TheEnergyTableAppearsWhenRunsCountedTheirEnergy()
+    {
+        Assert.Null(Load().EnergyTable); // the fixture's runs predate energy counts
+        // T=4 baseline seeds 0, 1, 2: 2, 3, 4 µJ (mean 3); T=4 rmp seeds 0, 1: 1, 2 µJ (mean 1.5, Δ −1.5).
+        foreach (var (id, uj) in new[] { ("cnn-t4-baseline-s0", 2.0), ("cnn-t4-baseline-s1", 3.0), ("cnn-t4-baseline-s2", 4.0), ("cnn-t4-rmp-s0", 1.0), ("cnn-t4-rmp-s1", 2.0) })
+        {
+            var path = Path.Combine(_dir, id, RunFiles.Summary);
+            (RunSummary.Load(path) with { FinalEnergyMicrojoules = uj }).Save(path);
+        }
+        var t = PaperTable.Load(_dir);
+        var b = t.Cell("CNN · T=4", "baseline")!;
+        Assert.Equal(3.0, b.Energy.Mean, 12);
+        Assert.Equal(1.0, b.Energy.Std, 12);
+        Assert.Equal(-1.5, t.Cell("CNN · T=4", "rmp")!.DeltaEnergy, 12);
+        var energy = Assert.IsType<Deedle.Frame<string, string>>(t.EnergyTable);
+        Assert.Equal("3.0000 ± 1.0000", energy.GetColumn<string>("baseline").Get("CNN · T=4"));
+        Assert.Equal("-1.5000", energy.GetColumn<string>("Δ rmp").Get("CNN · T=4"));
+        Assert.Equal("—", energy.GetColumn<string>("baseline").Get("CNN · T=2").Split(' ')[0]);
+        var md = PaperTableWriter.Markdown(t);
+        Assert.Contains("Table: fake_sweep: estimated energy per test sample (µJ, last epoch;", md);
+        Assert.Contains("\\label{tab:fake-sweep-energy}", PaperTableWriter.Latex(t));
+        XDocument.Parse(PaperTableWriter.Html(t)); // still well-formed
+        Assert.Contains("spikekit-paper energy", PaperTableWriter.Html(t));
+    }
 }

@@ -22,6 +22,12 @@ namespace SpikeKit.Reporting.Frames;
 public sealed record PaperCell(PaperHeading Row, PaperHeading Column, IReadOnlyList<PlannedRun> Runs, int Completed, Stat Accuracy,
     Stat QuantizationError, double DeltaAccuracy, double DeltaQuantizationError, ReferenceResult? Reference)
 {
+    /// <summary>Estimated SNN energy per test sample (µJ, last epoch; <see cref="Probes.SynapticOperations"/>) of the completed
+    /// runs that counted it.</summary>
+    public Stat Energy { get; init; } = Stat.Of([]);
+    /// <summary>Energy minus the baseline column's (µJ); NaN without one.</summary>
+    public double DeltaEnergy { get; init; } = double.NaN;
+
     /// <summary>How many runs the plan has for this cell.</summary>
     public int Planned => Runs.Count;
 }

@@ -32,11 +32,16 @@ public sealed class PaperTable
                 if (runs.Count == 0) continue;
                 var done = runs.Select(r => summaries[r.Id]).OfType<RunSummary>().Where(s => s.IsCompleted).ToList();
                 cells.Add(new PaperCell(row, column, runs, done.Count, Stat.Of(done.Select(s => 100 * s.FinalTestAccuracy)),
-                    Stat.Of(done.Select(s => s.FinalMeanQuantizationError)), double.NaN, double.NaN, Match(row, column)));
+                    Stat.Of(done.Select(s => s.FinalMeanQuantizationError)), double.NaN, double.NaN, Match(row, column))
+                { Energy = Stat.Of(done.Select(s => s.FinalEnergyMicrojoules).Where(double.IsFinite)) });
             }
         _cells = cells.ToDictionary(c => (c.Row, c.Column));
         Cells = cells.Select(c => grid.Baseline is { } b && c.Column != b && _cells.TryGetValue((c.Row, b), out var bc)
-            ? c with { DeltaAccuracy = c.Accuracy.Mean - bc.Accuracy.Mean, DeltaQuantizationError = c.QuantizationError.Mean - bc.QuantizationError.Mean }
+            ? c with
+            {
+                DeltaAccuracy = c.Accuracy.Mean - bc.Accuracy.Mean, DeltaQuantizationError = c.QuantizationError.Mean - bc.QuantizationError.Mean,
+                DeltaEnergy = c.Energy.Mean - bc.Energy.Mean,
+            }
             : c).ToList();
         _cells = Cells.ToDictionary(c => (c.Row, c.Column));
     }
@@ -109,6 +114,16 @@ public sealed class PaperTable
 
     /// <summary>The quantization-error table as text, laid out as <see cref="AccuracyTable"/> (4 decimals, no published numbers).</summary>
     public Frame<string, string> QuantizationErrorTable => Text(c => c.QuantizationError, c => c.DeltaQuantizationError, "F4", withReference: false);
+
+    /// <summary>The energy table as text, laid out as <see cref="AccuracyTable"/> (µJ per test sample, 4 significant decimals), or
+    /// null when no completed run counted its energy (runs of SpikeKit before 0.3, hand-built networks).</summary>
+    public Frame<string, string>? EnergyTable =>
+        Cells.Any(c => c.Energy.N > 0) ? Text(c => c.Energy, c => c.DeltaEnergy, "F4", withReference: false) : null;
+
+    /// <summary>Caption of <see cref="EnergyTable"/>.</summary>
+    public string EnergyCaption =>
+        $"{Plan.Name}: estimated energy per test sample (µJ, last epoch; 4.6 pJ per MAC of the first layer, 0.9 pJ per synaptic operation), " +
+        $"{Over()}{DeltaText(" (µJ)")}";
 
     /// <summary>Caption of <see cref="AccuracyTable"/>.</summary>
     public string AccuracyCaption =>

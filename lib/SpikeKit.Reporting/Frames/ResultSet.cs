@@ -188,6 +188,7 @@ public sealed class ResultSet
                     ("epochs", s?.EpochsCompleted ?? r.LastEpoch), ("final_acc", 100 * (s?.FinalTestAccuracy ?? double.NaN)),
                     ("best_acc", 100 * (s?.BestTestAccuracy ?? double.NaN)), ("best_epoch", s?.BestEpoch),
                     ("mean_quantization_error", s?.FinalMeanQuantizationError ?? double.NaN), ("mean_firing_rate", s?.FinalMeanFiringRate ?? double.NaN),
+                    ("energy_uj", s?.FinalEnergyMicrojoules ?? double.NaN),
                     ("wall_seconds", s?.WallSeconds ?? double.NaN), ("rmp_lambda", c?.RmpLambda ?? double.NaN), ("lambda_schedule", c?.LambdaSchedule),
                     ("rmp_clip", c?.RmpClip), ("rmp_distance", c?.RmpDistance), ("rmp_layers", c?.RmpLayers), ("model", c?.Model),
                     ("width", c?.Width ?? double.NaN), ("timesteps", c?.TimeSteps), ("dataset", c?.Dataset), ("directory", r.Directory));
@@ -284,7 +285,8 @@ public sealed class ResultSet
             .SelectMany(r => r.LayerRows.Where(l => l.Epoch == (epoch ?? r.LastEpoch)))
             .GroupBy(l => (l.LayerIndex, l.Layer)).OrderBy(g => g.Key.LayerIndex)
             .Select(g => new LayerAggregate(g.Key.LayerIndex, g.Key.Layer, g.Count(), Stat.Of(g.Select(l => l.QuantizationError)),
-                Stat.Of(g.Select(l => l.FiringRate)), Stat.Of(g.Select(l => l.NearSpikeShare)), Stat.Of(g.Select(l => l.MeanPotential))))
+                Stat.Of(g.Select(l => l.FiringRate)), Stat.Of(g.Select(l => l.NearSpikeShare)), Stat.Of(g.Select(l => l.MeanPotential)),
+                Stat.Of(g.Select(l => l.SynapticOps).Where(double.IsFinite))))
             .ToList();
 
     /// <summary>
@@ -394,7 +396,9 @@ public sealed class ResultSet
 /// <param name="FiringRate">Firing rate.</param>
 /// <param name="NearSpikeShare">Share of potentials near 0 or 1.</param>
 /// <param name="MeanPotential">Mean potential.</param>
-public sealed record LayerAggregate(int LayerIndex, string Layer, int Seeds, Stat QuantizationError, Stat FiringRate, Stat NearSpikeShare, Stat MeanPotential);
+/// <param name="SynapticOps">Synaptic operations per test sample (over the runs that recorded them).</param>
+public sealed record LayerAggregate(int LayerIndex, string Layer, int Seeds, Stat QuantizationError, Stat FiringRate, Stat NearSpikeShare, Stat MeanPotential,
+    Stat SynapticOps);
 
 /// <summary>Orders strings with embedded numbers numerically ("lambda=2" before "lambda=10").</summary>
 public sealed class NaturalComparer : IComparer<string>

@@ -61,6 +61,11 @@ public static class Charts
     public static GenericChart FiringRateByLayer(ResultSet results, int? epoch = null) =>
         LayerBars(results, epoch, a => a.FiringRate, "Firing rate per layer", "firing rate (spikes per neuron per step)");
 
+    /// <summary>Synaptic operations per test sample that each spiking layer's spikes cause (spikes × fan-out; see
+    /// <see cref="Probes.SynapticOperations"/>), grouped bars per variant.</summary>
+    public static GenericChart SynapticOpsByLayer(ResultSet results, int? epoch = null) =>
+        LayerBars(results, epoch, a => a.SynapticOps, "Synaptic operations per layer and test sample", "SOPs per sample");
+
     /// <summary>Share of potentials within 0.1 of a spike value (0 or 1) per layer, grouped bars per variant.</summary>
     public static GenericChart NearSpikeShareByLayer(ResultSet results, int? epoch = null) =>
         LayerBars(results, epoch, a => a.NearSpikeShare, "Potentials near a spike value (|u| ≤ 0.1 or |u − 1| ≤ 0.1)", "share of potentials");

@@ -68,7 +68,8 @@ public static class RunExecutor
             return new RunSummary(status, error, config, env, history.Count,
                 last?.TestAccuracy ?? double.NaN, best?.TestAccuracy ?? double.NaN, best?.Epoch ?? 0,
                 last?.MeanQuantizationError ?? double.NaN, last?.MeanFiringRate ?? double.NaN,
-                Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"), modelSha);
+                Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 2), started.ToString("O"), DateTime.UtcNow.ToString("O"), modelSha,
+                last?.Energy?.EnergyMicrojoules ?? double.NaN);
         }
 
         RunData? data = null;

@@ -19,10 +19,12 @@ namespace SpikeKit.Runs;
 /// <param name="Finished">End time (UTC, ISO 8601).</param>
 /// <param name="ModelSha256">SHA-256 (hex) of the trained weights in <c>model.bin</c> (<see cref="SavedModel"/>); null for a failed run
 /// or one written before SpikeKit kept models.</param>
+/// <param name="FinalEnergyMicrojoules">Estimated SNN energy per test sample, last epoch (µJ; <see cref="Probes.SynapticOperations"/>);
+/// NaN when not counted.</param>
 public sealed record RunSummary(
     RunStatus Status, string? Error, RunConfig Config, RunEnvironment Environment, int EpochsCompleted,
     double FinalTestAccuracy, double BestTestAccuracy, int BestEpoch, double FinalMeanQuantizationError, double FinalMeanFiringRate,
-    double WallSeconds, string Started, string Finished, string? ModelSha256 = null)
+    double WallSeconds, string Started, string Finished, string? ModelSha256 = null, double FinalEnergyMicrojoules = double.NaN)
 {
     /// <summary>True when the run completed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

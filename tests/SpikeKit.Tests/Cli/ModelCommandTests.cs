@@ -26,10 +26,19 @@ public class ModelCommandTests() : TempFolderTests("spikekit-model-cli-")
         Assert.Contains(lines, l => l.StartsWith("lif1 ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("energy per sample (45 nm: 4.6 pJ/MAC, 0.9 pJ/SOP): SNN ", StringComparison.Ordinal));
 
+        var rep = CliRunner.Run("report", run);
+        Assert.True(rep.ExitCode == 0, rep.Stderr);
+        Assert.Contains("newPlot", File.ReadAllText(Path.Combine(run, "charts", "synaptic-ops.html")));
+
         var n = CliRunner.Run("export", run, "--format", "nir", "--out", Path.Combine(Dir, "m.nir"));
         Assert.True(n.ExitCode == 0, n.Stderr);
         Assert.Contains("NIR graph of 10 nodes and 9 edges", n.Stdout);
         Assert.True(new FileInfo(Path.Combine(Dir, "m.nir")).Length > 1000);
+
+        var pt = CliRunner.Run("export", run, "--format", "pt");
+        Assert.True(pt.ExitCode == 0, pt.Stderr);
+        foreach (var f in new[] { "model.pt", "model.pt.json", "spikekit_torch.py" }) Assert.True(File.Exists(Path.Combine(run, f)), f);
+        Assert.Contains("spikekit_torch.load(\"model.pt\")", pt.Stdout);
     }
 
     [Fact]
