@@ -58,6 +58,7 @@ public static class RunExecutor
         }
 
         ImageDataset? train = null, test = null;
+        Data.Events.EventDataset? eventTrain = null, eventTest = null;
         try
         {
             var options = config.ToTrainingOptions();
@@ -70,6 +71,13 @@ public static class RunExecutor
                 trainLoader = streamTrain;
                 testLoader = new ImageFolderLoader(folderTest, Math.Max(options.BatchSize, 256), train: false, config.Seed, cropSize: StreamedCropSize);
                 (channels, size, classes) = (folderTrain.Channels, streamTrain.CropSize, folderTrain.Classes);
+            }
+            else if (Data.Events.EventDatasets.IsEvent(config.Dataset))
+            {
+                (eventTrain, eventTest) = LoadEvents(config);
+                trainLoader = new Data.Events.EventBatchLoader(eventTrain, options.BatchSize, shuffle: true, options.HorizontalFlip, config.Roll, config.Seed);
+                testLoader = new Data.Events.EventBatchLoader(eventTest, Math.Max(options.BatchSize, 256), shuffle: false, flip: false, roll: 0, config.Seed);
+                (channels, size, classes) = (eventTrain.Channels, eventTrain.Height, eventTrain.Classes);
             }
             else
             {
@@ -102,12 +110,21 @@ public static class RunExecutor
         {
             train?.Dispose();
             test?.Dispose();
+            eventTrain?.Dispose();
+            eventTest?.Dispose();
         }
         var summary = Summary(RunStatus.Completed, null);
         summary.Save(summaryPath);
         if (checkpoints) File.Delete(checkpointPath);
         return summary;
     }
+
+    /// <summary>The framed train and test sets of an event data set: T = the run's timesteps, its framing, frame size, split and
+    /// limits, through the frame cache in <c>&lt;user data&gt;/frames</c> (<see cref="Datasets.UserDataRoot"/>); progress goes to stderr.</summary>
+    public static (Data.Events.EventDataset Train, Data.Events.EventDataset Test) LoadEvents(RunConfig config, TextWriter? log = null) =>
+        Data.Events.EventDatasets.Load(config.Dataset, config.DataDir, new Data.Events.EventLoadOptions(config.TimeSteps,
+            Data.Events.Framing.Parse(config.Frames), config.FrameSize, config.EventSplit, config.TrainLimit, config.TestLimit, config.Seed,
+            new Data.Events.FrameCache(Path.Combine(Datasets.UserDataRoot(), "frames"), AtomicFile.Write), log ?? Console.Error));
 
     /// <summary>Image side of streamed data sets (imagenet): RandomResizedCrop 224 for training, resize 256 + center crop 224 for test.</summary>
     public const int StreamedCropSize = 224;
