@@ -7,7 +7,8 @@ using SpikeKit.Runs;
 namespace SpikeKit.Cli;
 
 /// <summary>
-/// The <c>spikekit</c> command on System.CommandLine: <c>train</c>, <c>ablate</c>, <c>sweep</c>, <c>report</c>, <c>migrate</c>.
+/// The <c>spikekit</c> command on System.CommandLine: <c>train</c>, <c>ablate</c>, <c>sweep</c>, <c>report</c>, <c>migrate</c>,
+/// <c>data</c> (<see cref="DataCommand"/>).
 /// Run settings come from the one option table (<see cref="SettingOptions"/>); <c>ablate</c>, <c>sweep --vary</c> and
 /// <c>sweep SPEC</c> all become a <see cref="SweepPlan"/> that <see cref="SweepRunner"/> runs (<see cref="SweepExecution"/>).
 /// A parse error is one line naming the option (with the nearest known name for a typo), exit code 2.
@@ -43,6 +44,7 @@ static class SpikeKitCommand
         root.Subcommands.Add(Sweep());
         root.Subcommands.Add(Report());
         root.Subcommands.Add(Migrate());
+        root.Subcommands.Add(DataCommand.Build());
         return root;
     }
 

@@ -28,7 +28,7 @@ public static class RunExecutor
         if (File.Exists(outDir)) throw new ConfigException("out", $"{outDir} is a file, not a folder");
         if (config.Threads > Environment.ProcessorCount)
             throw new ConfigException("threads", $"must be at most {Environment.ProcessorCount} (the logical cores of this machine), got {config.Threads}");
-        bool streamed = Datasets.IsStreamed(config.Dataset);
+        bool streamed = !Data.Events.EventDatasets.IsEvent(config.Dataset) && Datasets.IsStreamed(config.Dataset);
         Native.TorchNative.EnsureLoaded();
         if (config.Threads > 0) set_num_threads(config.Threads);
         var device = ResolveDevice(config.Device);

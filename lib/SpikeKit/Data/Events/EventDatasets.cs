@@ -59,6 +59,16 @@ public static class EventDatasets
         _ => (NMnistReader.SensorSize, NMnistReader.SensorSize),
     };
 
+    /// <summary>Where a data set is looked for when no folder is given: <c>&lt;user data&gt;/&lt;name&gt;</c>
+    /// (<see cref="Datasets.UserDataRoot"/>, where <c>data-scripts/</c> put it); for the simulated sets the static set's folder
+    /// (<see cref="Datasets.DefaultDirectory"/>).</summary>
+    public static string DefaultDirectory(string name) => Canonical(name) switch
+    {
+        SimFashion => Datasets.DefaultDirectory("fashion-mnist"),
+        SimMnist => Datasets.DefaultDirectory("mnist"),
+        var n => Path.Combine(Datasets.UserDataRoot(), n),
+    };
+
     /// <summary>Classes of a data set.</summary>
     public static int Classes(string name) => Canonical(name) == Gesture ? GestureReader.Classes : 10;
 
@@ -66,8 +76,7 @@ public static class EventDatasets
     /// Loads, frames (or reads from the cache) and splits an event data set.
     /// </summary>
     /// <param name="name">One of <see cref="Names"/>.</param>
-    /// <param name="directory">The data folder; null means <see cref="Datasets.DefaultDirectory"/> (for the simulated sets: of
-    /// the static set).</param>
+    /// <param name="directory">The data folder; null means <see cref="DefaultDirectory"/>.</param>
     /// <param name="options">T, framing, size, split, limits, cache.</param>
     /// <exception cref="DirectoryNotFoundException">The folder or a class folder is missing (one line naming it and the script to run).</exception>
     /// <exception cref="FileNotFoundException">A listed file is missing.</exception>
@@ -79,7 +88,7 @@ public static class EventDatasets
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TimeSteps, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(options.FrameSize);
         if (name is SimFashion or SimMnist) return LoadSimulated(name, directory, options);
-        directory ??= Datasets.DefaultDirectory(name);
+        directory ??= DefaultDirectory(name);
         var (train, test, splitName) = Sources(name, directory, options.Split);
         return (Build(name, "train", train, splitName, options), Build(name, "test", test, splitName, options));
     }
