@@ -166,4 +166,12 @@ public class EventDatasetTests : TempFolderTests
         Assert.Contains("cut short", log.ToString());
         Assert.Empty(Directory.GetFiles(Path.Combine(Dir, "cache", "nmnist"), "*.tmp"));
     }
+
+    [Fact]
+    public void TheStaticLoaderPointsEventNamesToTheEventLoader()
+    {
+        Assert.Equal("dataset: nmnist is event data; load it with EventDatasets.Load", Assert.Throws<ArgumentException>(() => Datasets.Load("nmnist")).Message);
+        Assert.Equal(Path.Combine(Datasets.UserDataRoot(), "cifar10-dvs"), EventDatasets.DefaultDirectory("cifar10-dvs"));
+        Assert.Equal(Datasets.DefaultDirectory("fashion-mnist"), EventDatasets.DefaultDirectory("sim-fashion-mnist"));
+    }
 }
