@@ -16,6 +16,8 @@ namespace SpikeKit.Runs;
 /// <see cref="Checkpoint"/> is written after every epoch and a run that finds one (of the same config) continues after its
 /// last epoch, producing exactly the files an uninterrupted run produces; the checkpoint is deleted once <c>summary.json</c>
 /// is in place. Streamed data sets (imagenet) are read from disk batch by batch (<see cref="ImageFolderLoader"/>, crop 224).
+/// Event data sets (<see cref="Data.Events.EventDatasets"/>) are framed once into the frame cache (<see cref="LoadEvents"/>) and
+/// batched as <c>[T, B, 2, H, W]</c> by <see cref="Data.Events.EventBatchLoader"/> (flip and roll for training).
 /// Sweeps run each of their runs through here.
 /// </summary>
 public static class RunExecutor
