@@ -4,7 +4,7 @@
 # the recordings into DIR/<class>/*.aedat (airplane ... truck, 1000 files each), the layout SpikeKit.Data.Events.EventDatasets
 # reads. DIR defaults to ${SPIKEKIT_DATA:-~/.local/share/spikekit/data}/cifar10-dvs (EventDatasets.DefaultDirectory).
 #
-# Usage: data-scripts/cifar10dvs.sh [DIR]      (KEEP_ARCHIVE=1 keeps the downloaded zips; about 7 GB in all)
+# Usage: data-scripts/cifar10dvs.sh [DIR]      (KEEP_ARCHIVE=1 keeps the downloaded zips)
 set -euo pipefail
 
 DIR="${1:-${SPIKEKIT_DATA:-$HOME/.local/share/spikekit/data}/cifar10-dvs}"
