@@ -29,7 +29,7 @@ sealed class SettingOptions
 
     static string[]? Completions(RunOption row) => row.Name switch
     {
-        "dataset" => [.. Data.Datasets.Names],
+        "dataset" => [.. Data.Datasets.Names, .. Data.Events.EventDatasets.Names],
         "model" => [.. Models.ModelZoo.Names],
         "variant" => [.. RunConfig.Variants],
         "surrogate" => [.. Surrogates.Surrogate.Names],

@@ -7,8 +7,8 @@ using SpikeKit.Runs;
 namespace SpikeKit.Cli;
 
 /// <summary>
-/// The <c>spikekit</c> command on System.CommandLine: <c>train</c>, <c>ablate</c>, <c>sweep</c>, <c>report</c>, <c>migrate</c>, and on a
-/// run's saved model <c>eval</c> and <c>export</c> (<see cref="ModelCommands"/>).
+/// The <c>spikekit</c> command on System.CommandLine: <c>train</c>, <c>ablate</c>, <c>sweep</c>, <c>report</c>, <c>migrate</c>,
+/// <c>data</c> (<see cref="DataCommand"/>), and on a run's saved model <c>eval</c> and <c>export</c> (<see cref="ModelCommands"/>).
 /// Run settings come from the one option table (<see cref="SettingOptions"/>); <c>ablate</c>, <c>sweep --vary</c> and
 /// <c>sweep SPEC</c> all become a <see cref="SweepPlan"/> that <see cref="SweepRunner"/> runs (<see cref="SweepExecution"/>).
 /// A parse error is one line naming the option (with the nearest known name for a typo), exit code 2.
@@ -46,6 +46,7 @@ static class SpikeKitCommand
         root.Subcommands.Add(Migrate());
         root.Subcommands.Add(ModelCommands.Eval());
         root.Subcommands.Add(ModelCommands.Export());
+        root.Subcommands.Add(DataCommand.Build());
         return root;
     }
 

@@ -85,6 +85,15 @@ public sealed record RunConfig
     public int CropPadding { get; init; }
     /// <summary>Random horizontal flip.</summary>
     public bool Flip { get; init; }
+    /// <summary>Event data sets: how events become the T frames: number (SpikingJelly's split_by='number'), time, or
+    /// duration:US (<see cref="Data.Events.Framing"/>).</summary>
+    public string Frames { get; init; } = "number";
+    /// <summary>Event data sets: side of the frames after a bilinear resize (the paper's CIFAR10-DVS: 48); 0 = the sensor's size.</summary>
+    public int FrameSize { get; init; }
+    /// <summary>CIFAR10-DVS's train/test split: 9:1 (per class, first 90 % in file-name order) or tebn (samples 0-99 of each class test).</summary>
+    public string EventSplit { get; init; } = "9:1";
+    /// <summary>Event data sets: random roll (translation with wrap-around) by up to this many pixels per axis (0 = off; the group's CIFAR10-DVS code: 5).</summary>
+    public int Roll { get; init; }
     /// <summary>Seed of initialization, data order and augmentation.</summary>
     public long Seed { get; init; }
     /// <summary>Use at most this many training samples (null = all).</summary>
@@ -104,7 +113,9 @@ public sealed record RunConfig
     public RunConfig Validate()
     {
         static string Known(IEnumerable<string> names) => string.Join(", ", names);
-        if (!Data.Datasets.Names.Contains(Dataset)) throw new ConfigException("dataset", $"unknown '{Dataset}' (known: {Known(Data.Datasets.Names)})");
+        bool events = Data.Events.EventDatasets.Names.Contains(Dataset);
+        if (!Data.Datasets.Names.Contains(Dataset) && !events)
+            throw new ConfigException("dataset", $"unknown '{Dataset}' (known: {Known(Data.Datasets.Names.Concat(Data.Events.EventDatasets.Names))})");
         if (!ModelZoo.Names.Contains(Model)) throw new ConfigException("model", $"unknown '{Model}' (known: {Known(ModelZoo.Names)})");
         if (!Variants.Contains(Variant)) throw new ConfigException("variant", $"unknown '{Variant}' (known: {Known(Variants)})");
         if (Neuron is not ("lif" or "if")) throw new ConfigException("neuron", $"unknown '{Neuron}' (use lif or if)");
@@ -126,6 +137,13 @@ public sealed record RunConfig
         if (TrainLimit is < 1) throw new ConfigException("train-limit", $"must be >= 1, got {TrainLimit}");
         if (TestLimit is < 1) throw new ConfigException("test-limit", $"must be >= 1, got {TestLimit}");
         if (Threads < 0) throw new ConfigException("threads", $"must be >= 0, got {Threads}");
+        try { _ = Data.Events.Framing.Parse(Frames); }
+        catch (ArgumentException e) { throw new ConfigException("frames", e.Message["frames: ".Length..]); }
+        if (FrameSize < 0 || FrameSize is > 0 and < 4) throw new ConfigException("frame-size", $"must be 0 (the sensor's size) or >= 4, got {FrameSize}");
+        if (!Data.Events.EventSplits.Names.Contains(EventSplit)) throw new ConfigException("event-split", $"unknown '{EventSplit}' (known: {Known(Data.Events.EventSplits.Names)})");
+        if (Roll < 0) throw new ConfigException("roll", $"must be >= 0, got {Roll}");
+        if (Roll > 0 && !events) throw new ConfigException("roll", $"applies to event data sets ({Known(Data.Events.EventDatasets.Names)}); use crop-padding for {Dataset}");
+        if (CropPadding > 0 && events) throw new ConfigException("crop-padding", $"{Dataset} is event data; use roll (and flip) instead");
         if (CropPadding > 0 && Data.Datasets.IsStreamed(Dataset))
             throw new ConfigException("crop-padding", $"{Dataset} uses RandomResizedCrop 224 (and flip); set crop-padding to 0");
         try

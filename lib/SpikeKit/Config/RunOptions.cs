@@ -111,7 +111,7 @@ public static class RunOptions
     /// <summary>Every setting, in help order.</summary>
     public static IReadOnlyList<RunOption> All { get; } =
     [
-        Row("dataset", "NAME", nameof(RunConfig.Dataset), "data set: fashion-mnist, mnist, cifar10, cifar100, imagenet, synthetic"),
+        Row("dataset", "NAME", nameof(RunConfig.Dataset), "data set: fashion-mnist, mnist, cifar10, cifar100, imagenet, synthetic; events: cifar10-dvs, dvs128-gesture, nmnist, sim-fashion-mnist, sim-mnist (simulated)"),
         Row("data-dir", "DIR", nameof(RunConfig.DataDir), "data folder (default: the data set's standard location, e.g. /usr/share/datasets/fashion-mnist)"),
         Row("model", "NAME", nameof(RunConfig.Model), "model: cnn, resnet18, resnet19, resnet20, resnet34, vgg11, vgg16"),
         Row("width", "X", nameof(RunConfig.Width), "width multiplier on every layer's channels (e.g. 0.25 for a slim CPU ResNet)"),
@@ -146,6 +146,10 @@ public static class RunOptions
         Row("warmup", "N", nameof(RunConfig.Warmup), "linear learning-rate warm-up epochs"),
         Row("crop-padding", "P", nameof(RunConfig.CropPadding), "random crop with P pixels of zero padding (0 = off)"),
         Row("flip", "", nameof(RunConfig.Flip), "random horizontal flip"),
+        Row("frames", "MODE", nameof(RunConfig.Frames), "event data: events to T frames by number, time, or duration:US (microseconds per frame)"),
+        Row("frame-size", "N", nameof(RunConfig.FrameSize), "event data: resize frames to NxN (bilinear; e.g. 48 for CIFAR10-DVS), 0 = the sensor's size"),
+        Row("event-split", "RULE", nameof(RunConfig.EventSplit), "CIFAR10-DVS train/test split: 9:1 (first 90% per class in file-name order) or tebn (samples 0-99 per class test)"),
+        Row("roll", "N", nameof(RunConfig.Roll), "event data: random roll (shift with wrap-around) by up to N pixels per axis (0 = off)"),
         Row("seed", "S", nameof(RunConfig.Seed), "seed of initialization, data order, subset and augmentation"),
         Row("train-limit", "N", nameof(RunConfig.TrainLimit), "use only N training samples (all = every one)"),
         Row("test-limit", "N", nameof(RunConfig.TestLimit), "use only N test samples (all = every one)"),

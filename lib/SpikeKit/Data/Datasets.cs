@@ -207,6 +207,8 @@ public static class Datasets
     {
         ArgumentNullException.ThrowIfNull(name);
         string key = name.Trim().ToLowerInvariant();
+        if (!Names.Contains(key) && Events.EventDatasets.IsEvent(key))
+            throw new ArgumentException($"dataset: {key} is event data; load it with EventDatasets.Load");
         if (!Names.Contains(key))
             throw new ArgumentException($"dataset: unknown '{name}' (known: {string.Join(", ", Names)})");
         return key;

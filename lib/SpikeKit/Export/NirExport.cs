@@ -92,7 +92,7 @@ public static class NirExport
                     ["model"] = model.GetName(),
                     ["dt"] = dt,
                     ["timesteps"] = (long)o.TimeSteps,
-                    ["input"] = "direct encoding: the static image is presented at each of the timesteps",
+                    ["input"] = "presented at each timestep: a static image repeated (direct encoding), or one event frame per step",
                     ["neuron_mapping"] = "u[t] = decay*u[t-1] + x[t]; tau = dt/(1 - decay), r = tau/dt, v_leak = 0 (forward Euler); spike when u >= v_threshold, then u = v_reset",
                     ["batch_norm"] = "folded into the preceding Conv2d (eval-mode running statistics)",
                 },

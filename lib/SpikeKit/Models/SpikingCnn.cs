@@ -8,7 +8,8 @@ namespace SpikeKit.Models;
 /// <summary>
 /// Small spiking CNN for 28×28 inputs (the kit's CPU workhorse and the benchmark reference network):
 /// <code>conv 3×3 (C→32) · norm · LIF · avgpool 2 · conv 3×3 (32→64) · norm · LIF · avgpool 2 · flatten · linear (64·7·7→K)</code>
-/// Channel counts scale with <see cref="ModelOptions.Width"/>; the input size may be any multiple of 4.
+/// Channel counts scale with <see cref="ModelOptions.Width"/>. Any input size ≥ 4 works: each pooling floors odd sides (as
+/// PyTorch's <c>AvgPool2d(2)</c>), so 34×34 N-MNIST frames give 17 then 8, and the linear layer takes <c>64·8·8</c>.
 /// </summary>
 public sealed class SpikingCnn : SpikingNetwork
 {
@@ -19,8 +20,7 @@ public sealed class SpikingCnn : SpikingNetwork
     public SpikingCnn(ModelOptions? options = null) : base("cnn", options ?? new ModelOptions())
     {
         var o = Options;
-        if (o.InputSize % 4 != 0) throw new ArgumentException($"cnn: input size must be a multiple of 4, got {o.InputSize}");
-        int c1 = o.Scale(32), c2 = o.Scale(64), side = o.InputSize / 4;
+        int c1 = o.Scale(32), c2 = o.Scale(64), side = o.InputSize / 2 / 2;
         conv1 = Blocks.Conv3x3(o.InputChannels, c1);
         norm1 = Blocks.StemNorm(o, c1);
         lif1 = Blocks.Neuron(o, c1);

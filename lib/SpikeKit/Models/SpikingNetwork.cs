@@ -5,14 +5,16 @@ using static TorchSharp.torch;
 namespace SpikeKit.Models;
 
 /// <summary>
-/// Base of SpikeKit's networks. Direct encoding: the static image <c>[B, C, H, W]</c> is presented at each of
-/// <see cref="TimeSteps"/> steps; <see cref="forward"/> returns the per-timestep outputs <c>[T, B, K]</c>
-/// (task losses average them over T; TET uses each).
+/// Base of SpikeKit's networks. Input is either a static image <c>[B, C, H, W]</c> presented at each of
+/// <see cref="TimeSteps"/> steps (direct encoding), or a time-varying input <c>[T, B, C, H, W]</c> such as event frames;
+/// <see cref="forward"/> returns the per-timestep outputs <c>[T, B, K]</c> (task losses average them over T; TET uses each).
 /// </summary>
 /// <remarks>
-/// Because the input is the same at every timestep, the stateless layers before the first spiking neuron
+/// Static input: because the input is the same at every timestep, the stateless layers before the first spiking neuron
 /// (<see cref="Stem"/>) give the same result at every step; they run once on <c>[B, ...]</c> and their output is repeated over T.
 /// This equals running them on the repeated input (batch statistics of T identical copies are those of one copy).
+/// Time-varying input: the stem runs on all T frames at once, as <c>[T·B, C, H, W]</c> (its BN statistics are then over
+/// T·B·H·W, those of tdBN), and its output is viewed as <c>[T, B, ...]</c>.
 /// </remarks>
 public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
 {
@@ -39,9 +41,21 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The rest of the network on <c>[T, B, ...]</c>, returning <c>[T, B, K]</c>.</summary>
     protected abstract Tensor Body(Tensor x);
 
-    /// <summary>Per-timestep outputs <c>[T, B, K]</c> for a static batch <c>[B, C, H, W]</c>.</summary>
+    /// <summary>Per-timestep outputs <c>[T, B, K]</c> for a static batch <c>[B, C, H, W]</c> or a time-varying one
+    /// <c>[T, B, C, H, W]</c>.</summary>
+    /// <exception cref="ArgumentException">A 5-D input whose first dimension is not <see cref="TimeSteps"/>.</exception>
     public override Tensor forward(Tensor x)
     {
+        if (x.dim() == 5)
+        {
+            if (x.shape[0] != TimeSteps)
+                throw new ArgumentException($"{GetName()}: input has {x.shape[0]} timesteps, the network {TimeSteps}");
+            long t = x.shape[0], b = x.shape[1];
+            using var flat = x.reshape(t * b, x.shape[2], x.shape[3], x.shape[4]);
+            using var stem = Stem(flat);
+            using var timed = stem.view([t, b, .. stem.shape[1..]]);
+            return Body(timed);
+        }
         using var s = Stem(x);
         var shape = new long[s.dim() + 1];
         shape[0] = TimeSteps;

@@ -7,7 +7,9 @@ namespace SpikeKit.Runs;
 /// The training and test batches of a <see cref="RunConfig"/>, as <see cref="RunExecutor"/> trains on them and
 /// <see cref="RunEvaluation"/> evaluates on them: in-memory sets through seeded <see cref="BatchLoader"/>s (training batches
 /// augmented, test batches of at least 256 in file order), streamed sets (imagenet) through <see cref="ImageFolderLoader"/>
-/// (RandomResizedCrop 224 for training, resize 256 + center crop 224 for test).
+/// (RandomResizedCrop 224 for training, resize 256 + center crop 224 for test), event data sets
+/// (<see cref="Data.Events.EventDatasets"/>) framed once into the frame cache (<see cref="LoadEvents"/>) and batched as
+/// <c>[T, B, 2, H, W]</c> by <see cref="Data.Events.EventBatchLoader"/> (flip and roll for training).
 /// </summary>
 public sealed class RunData : IDisposable
 {
@@ -38,6 +40,14 @@ public sealed class RunData : IDisposable
     {
         var options = config.ToTrainingOptions();
         int testBatch = Math.Max(options.BatchSize, 256);
+        if (Data.Events.EventDatasets.IsEvent(config.Dataset))
+        {
+            var (eventTrain, eventTest) = LoadEvents(config);
+            return new RunData(
+                new Data.Events.EventBatchLoader(eventTrain, options.BatchSize, shuffle: true, options.HorizontalFlip, config.Roll, config.Seed),
+                new Data.Events.EventBatchLoader(eventTest, testBatch, shuffle: false, flip: false, roll: 0, config.Seed),
+                eventTrain.Channels, eventTrain.Height, eventTrain.Classes, eventTrain, eventTest);
+        }
         if (Datasets.IsStreamed(config.Dataset))
         {
             var (folderTrain, folderTest) = Datasets.OpenStreamed(config.Dataset, config.DataDir, config.TrainLimit, config.TestLimit, config.Seed);
@@ -51,6 +61,14 @@ public sealed class RunData : IDisposable
             new BatchLoader(testSet, testBatch, shuffle: false, Augmentation.None, config.Seed),
             trainSet.Channels, trainSet.Height, trainSet.Classes, trainSet, testSet);
     }
+
+    /// <summary>The framed train and test sets of an event data set: T = the run's timesteps, its framing, frame size, split and
+    /// limits, through the frame cache in <c>&lt;user data&gt;/frames</c> (<see cref="Datasets.UserDataRoot"/>); progress goes to
+    /// <paramref name="log"/> (default standard error).</summary>
+    public static (Data.Events.EventDataset Train, Data.Events.EventDataset Test) LoadEvents(RunConfig config, TextWriter? log = null) =>
+        Data.Events.EventDatasets.Load(config.Dataset, config.DataDir, new Data.Events.EventLoadOptions(config.TimeSteps,
+            Data.Events.Framing.Parse(config.Frames), config.FrameSize, config.EventSplit, config.TrainLimit, config.TestLimit, config.Seed,
+            new Data.Events.FrameCache(Path.Combine(Datasets.UserDataRoot(), "frames"), AtomicFile.Write), log ?? Console.Error));
 
     /// <inheritdoc />
     public void Dispose()

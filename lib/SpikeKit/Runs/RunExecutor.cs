@@ -17,7 +17,7 @@ namespace SpikeKit.Runs;
 /// last epoch, producing exactly the files an uninterrupted run produces; the checkpoint is deleted once <c>summary.json</c>
 /// is in place. A checkpoint whose checksum fails (<see cref="SealedFile"/>) is never read: the run starts over from epoch 1
 /// and says so. A completed run also keeps its trained network (<see cref="SavedModel"/>: <c>model.bin</c>, <c>model.json</c>),
-/// whose checksum the summary records. Streamed data sets (imagenet) are read from disk batch by batch (<see cref="ImageFolderLoader"/>, crop 224).
+/// whose checksum the summary records. Data comes through <see cref="RunData"/> (in-memory, streamed and event data sets).
 /// Sweeps run each of their runs through here.
 /// </summary>
 public static class RunExecutor

@@ -23,7 +23,7 @@ public sealed class Trainer : IDisposable
     readonly Device _device;
     int _steps;
     ModelGraph? _graph;
-    bool _graphRead;
+    bool _graphRead, _timeVaryingInput;
 
     /// <summary>Training steps between returns of freed heap memory to the OS (see <see cref="Native.TorchNative.ReleaseFreeMemory"/>).</summary>
     const int TrimEvery = 20;
@@ -197,6 +197,7 @@ public sealed class Trainer : IDisposable
                 using var xb = batch.Images;
                 using var yb = batch.Labels;
                 var x = xb.to(_device);
+                _timeVaryingInput = x.dim() == 5;
                 var y = yb.to(_device);
                 var output = _model.forward(x);
                 long n = y.shape[0];
@@ -211,7 +212,8 @@ public sealed class Trainer : IDisposable
         return (sumLoss / Math.Max(1, seen), (double)correct / Math.Max(1, seen), seen);
     }
 
-    /// <summary>The energy estimate for these test-set statistics, or null when the model has no layer graph.</summary>
+    /// <summary>The energy estimate for these test-set statistics (the first layer's MACs counted T times when the last evaluated
+    /// input was time-varying, <c>[T, B, C, H, W]</c>), or null when the model has no layer graph.</summary>
     public EnergyEstimate? Energy(IReadOnlyList<LayerStatistics> layers)
     {
         if (!_graphRead)
@@ -220,7 +222,7 @@ public sealed class Trainer : IDisposable
             try { _graph = _model.Graph(); }
             catch (NotSupportedException) { }
         }
-        return _graph is null ? null : SynapticOperations.Estimate(_graph, _model.TimeSteps, layers);
+        return _graph is null ? null : SynapticOperations.Estimate(_graph, _model.TimeSteps, layers, staticInput: !_timeVaryingInput);
     }
 
     /// <inheritdoc />

@@ -25,9 +25,13 @@ internal static class CliRunner
         return dll;
     }
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs with extra environment variables (e.g. <c>SPIKEKIT_DATA</c> for a private frame cache).</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
         psi.ArgumentList.Add(CliDll());
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

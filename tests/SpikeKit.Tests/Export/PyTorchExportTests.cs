@@ -162,6 +162,18 @@ public class PyTorchExportTests : TempFolderTests
     ];
 
     [TheoryWhenPyTorch]
+    [InlineData("cnn", 34)]
+    [InlineData("resnet20", 48)]
+    public void EventFramesGiveTheSameLogitsInPyTorch(string name, int size)
+    {
+        using var scope = NewDisposeScope();
+        var options = new ModelOptions(TimeSteps: 3, InputChannels: 2, InputSize: size, Classes: 10, Width: 0.25);
+        using var model = Trained(name, options, steps: 1);
+        using var frames = rand(new long[] { 3, 2, 2, size, size }).lt(0.3).to(ScalarType.Float32).mul(2); // [T, B, 2, H, W] event counts
+        CompareWithTwin(model, ModelSpec.From(name, options), frames, $"{name}-events.pt", $"{name} on [T, B, 2, {size}, {size}] frames");
+    }
+
+    [TheoryWhenPyTorch]
     [MemberData(nameof(Variants))]
     public void EveryZooModelAndNeuronVariantGivesTheSameLogitsInPyTorch(string name, string what, ModelOptions options)
     {

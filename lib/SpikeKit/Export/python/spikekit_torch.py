@@ -384,6 +384,14 @@ class SpikingNetwork(nn.Module):
         self.timesteps = timesteps
 
     def forward(self, x):
+        """[B, C, H, W] (a static image: the stem runs once and is repeated over T) or [T, B, C, H, W] (time-varying
+        input such as event frames: the stem runs on the T*B frames) -> [T, B, K]."""
+        if x.dim() == 5:
+            if x.shape[0] != self.timesteps:
+                raise ValueError("input has %d timesteps, the network %d" % (x.shape[0], self.timesteps))
+            t, b = x.shape[0], x.shape[1]
+            s = self.stem(x.reshape((t * b,) + tuple(x.shape[2:])))
+            return self.body(s.view((t, b) + tuple(s.shape[1:])))
         s = self.stem(x)
         return self.body(s.unsqueeze(0).expand((self.timesteps,) + tuple(s.shape)))
 
@@ -397,9 +405,7 @@ class SpikingCnn(SpikingNetwork):
 
     def __init__(self, o):
         super().__init__(o.timesteps)
-        if o.input_size % 4 != 0:
-            raise ValueError("cnn: input size must be a multiple of 4, got %d" % o.input_size)
-        c1, c2, side = o.scale(32), o.scale(64), o.input_size // 4
+        c1, c2, side = o.scale(32), o.scale(64), o.input_size // 2 // 2  # each pooling floors an odd side (34 -> 17 -> 8)
         self.conv1 = _conv3x3(o.in_channels, c1)
         self.norm1 = o.stem_norm(c1)
         self.lif1 = o.neuron_module(c1)
