@@ -76,7 +76,7 @@ public static class ReportWriter
         md.AppendLine((paper is null ? "" : "First run's settings — ") + Describe(results));
         md.AppendLine();
         md.AppendLine("Final test accuracy, mean quantization error (mean over layers of |clip(u,0,1) − o|) and firing rate of completed runs, " +
-                      (paper is null ? "mean ± std over seeds; Δ against the baseline." : "mean ± std over seeds, per paper-table cell (Δ: see the paper table)."));
+                      (paper is null ? $"mean ± std over seeds; Δ against the baseline, {Statistics.Difference.Method()}." : "mean ± std over seeds, per paper-table cell (Δ: see the paper table)."));
         md.AppendLine();
         var summary = results.SummaryTable();
         if (paper is not null)

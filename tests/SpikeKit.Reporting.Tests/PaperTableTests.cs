@@ -92,11 +92,15 @@ public class PaperTableTests : IDisposable
         Assert.Equal("89.00 ± 1.00", acc.GetColumn<string>("baseline").Get("CNN · T=4"));
         Assert.Equal("90.00 ± 0.71 (n=2/3)", acc.GetColumn<string>("rmp").Get("CNN · T=4"));
         Assert.Equal("82.00 ± 2.83 (n=2/3)", acc.GetColumn<string>("baseline").Get("CNN · T=2"));
-        Assert.Equal("+3.00", acc.GetColumn<string>("Δ rmp").Get("CNN · T=2"));
+        // Welch's test (the baseline has seeds 0 and 2, rmp 0, 1, 2): 95 % interval by SciPy [−8.954, 14.954], p = 0.34.
+        Assert.Equal("+3.00 [-8.95, 14.95]", acc.GetColumn<string>("Δ rmp").Get("CNN · T=2"));
+        Assert.Equal(0.34353713245900414, t.Cell("CNN · T=2", "rmp")!.AccuracyDifference!.P, 10);
         var qe = t.QuantizationErrorTable;
         Assert.Equal(["model", "T", "baseline", "rmp", "Δ rmp"], qe.ColumnKeys);
         Assert.Equal("0.1200 ± 0.0200", qe.GetColumn<string>("rmp").Get("CNN · T=2"));
-        Assert.Equal("-0.0900", qe.GetColumn<string>("Δ rmp").Get("CNN · T=2"));
+        // Welch: SciPy gives t = −5.892, p = 0.0109 and the interval [−0.13975, −0.04025]: significant, marked *.
+        Assert.Equal("-0.0900* [-0.1398, -0.0402]", qe.GetColumn<string>("Δ rmp").Get("CNN · T=2"));
+        Assert.Equal(0.01090712127002249, t.Cell("CNN · T=2", "rmp")!.QuantizationErrorDifference!.P, 10);
         Assert.Equal("— (n=0/3)", PaperTable.FormatStat(Stat.Of([]), 3, "F2"));
         Assert.Equal("—", PaperTable.FormatDelta(double.NaN, "F2"));
     }
@@ -118,9 +122,9 @@ public class PaperTableTests : IDisposable
         Assert.StartsWith("Table: fake_sweep: final acc (%), mean ± std over the seed axis of completed runs;", lines[0]);
         Assert.Equal("| model | T | baseline | rmp | Δ rmp | rmp (paper) |", lines[2]);
         Assert.Equal("|---|---:|---:|---:|---:|---:|", lines[3]);
-        Assert.Equal("| CNN | 4 | 89.00 ± 1.00 | 90.00 ± 0.71 (n=2/3) | +1.00 | 78.28 |", lines[4]);
-        Assert.Equal("| CNN | 2 | 82.00 ± 2.83 (n=2/3) | 85.00 ± 2.00 | +3.00 |  |", lines[5]);
-        Assert.Contains("| CNN | 2 | 0.2100 ± 0.0141 (n=2/3) | 0.1200 ± 0.0200 | -0.0900 |", md);
+        Assert.Equal("| CNN | 4 | 89.00 ± 1.00 | 90.00 ± 0.71 (n=2/3) | +1.00 [-1.49, 3.49] | 78.28 |", lines[4]);
+        Assert.Equal("| CNN | 2 | 82.00 ± 2.83 (n=2/3) | 85.00 ± 2.00 | +3.00 [-8.95, 14.95] |  |", lines[5]);
+        Assert.Contains("| CNN | 2 | 0.2100 ± 0.0141 (n=2/3) | 0.1200 ± 0.0200 | -0.0900* [-0.1398, -0.0402] |", md);
         Assert.Contains("Not complete: 2 of 12 planned runs", md);
     }
 
@@ -136,7 +140,7 @@ public class PaperTableTests : IDisposable
         Assert.Contains("\\caption{fake\\_sweep: final acc (\\%), mean $\\pm$ std over the seed axis", tex);
         Assert.Contains("\\label{tab:fake-sweep-accuracy}", tex);
         Assert.Contains("model & T & baseline & rmp & $\\Delta$ rmp & rmp (paper) \\\\", tex);
-        Assert.Contains("CNN & 4 & 89.00 $\\pm$ 1.00 & 90.00 $\\pm$ 0.71 (n=2/3) & +1.00 & 78.28 \\\\", tex);
+        Assert.Contains("CNN & 4 & 89.00 $\\pm$ 1.00 & 90.00 $\\pm$ 0.71 (n=2/3) & +1.00 [-1.49, 3.49] & 78.28 \\\\", tex);
         Assert.Contains("cnn-t4-rmp-s2 (failed: boom)", tex);
         Assert.DoesNotContain("(%)", tex);                              // every % escaped
         Assert.Equal("a\\_b \\& c \\#1 50\\% \\{x\\} \\$ $\\pm$ ---", FrameLatex.Escape("a_b & c #1 50% {x} $ ± —"));
@@ -153,7 +157,7 @@ public class PaperTableTests : IDisposable
         Assert.Equal(6, tables[0].Element("thead")!.Descendants("th").Count());
         var rows = tables[0].Element("tbody")!.Elements("tr").ToList();
         Assert.Equal(2, rows.Count);
-        Assert.Equal(["CNN", "4", "89.00 ± 1.00", "90.00 ± 0.71 (n=2/3)", "+1.00", "78.28"], rows[0].Elements("td").Select(td => td.Value));
+        Assert.Equal(["CNN", "4", "89.00 ± 1.00", "90.00 ± 0.71 (n=2/3)", "+1.00 [-1.49, 3.49]", "78.28"], rows[0].Elements("td").Select(td => td.Value));
         Assert.Equal("num", (string?)rows[0].Elements("td").ElementAt(2).Attribute("class"));
         Assert.Equal(2, tables[1].Element("tbody")!.Elements("tr").Count());
         Assert.StartsWith("fake_sweep: final acc (%)", tables[0].Element("caption")!.Value);
@@ -188,7 +192,7 @@ public class PaperTableTests : IDisposable
         Assert.Equal("**Incomplete: 1 of 11 run(s) have no completed summary — CNN · T=4 · rmp seed 2 (failed, 2 epoch(s)).**", md[1]);
         Assert.Equal("## Paper table", md[2]);
         Assert.StartsWith("Table: fake_sweep: final acc (%)", md[3]);
-        Assert.Equal("| CNN | 4 | 89.00 ± 1.00 | 90.00 ± 0.71 (n=2/3) | +1.00 | 78.28 |", md[6]);
+        Assert.Equal("| CNN | 4 | 89.00 ± 1.00 | 90.00 ± 0.71 (n=2/3) | +1.00 [-1.49, 3.49] | 78.28 |", md[6]);
         var text = File.ReadAllText(files.Markdown);
         Assert.True(text.IndexOf("## Paper table", StringComparison.Ordinal) < text.IndexOf("## Summary", StringComparison.Ordinal));
         Assert.Contains("| CNN · T=4 · rmp | 2 | 90.00 ± 0.71 |", text);   // the summary is by cell, not by run
@@ -227,7 +231,10 @@ public class PaperTableTests : IDisposable
         Assert.Equal(-1.5, t.Cell("CNN · T=4", "rmp")!.DeltaEnergy, 12);
         var energy = Assert.IsType<Deedle.Frame<string, string>>(t.EnergyTable);
         Assert.Equal("3.0000 ± 1.0000", energy.GetColumn<string>("baseline").Get("CNN · T=4"));
-        Assert.Equal("-1.5000", energy.GetColumn<string>("Δ rmp").Get("CNN · T=4"));
+        // Welch's test (seeds {0, 1} against {0, 1, 2}): SciPy gives p = 0.148 for [1, 2] against [2, 3, 4].
+        Assert.Equal("-1.5000 [-3.9877, 0.9877]", energy.GetColumn<string>("Δ rmp").Get("CNN · T=4"));
+        Assert.Equal(Statistics.DifferenceTest.Welch, t.Cell("CNN · T=4", "rmp")!.EnergyDifference!.Test);
+        Assert.Equal(0.14802788180389798, t.Cell("CNN · T=4", "rmp")!.EnergyDifference!.P, 10);
         Assert.Equal("—", energy.GetColumn<string>("baseline").Get("CNN · T=2").Split(' ')[0]);
         var md = PaperTableWriter.Markdown(t);
         Assert.Contains("Table: fake_sweep: estimated energy per test sample (µJ, last epoch;", md);

@@ -28,6 +28,21 @@ public sealed record PaperCell(PaperHeading Row, PaperHeading Column, IReadOnlyL
     /// <summary>Energy minus the baseline column's (µJ); NaN without one.</summary>
     public double DeltaEnergy { get; init; } = double.NaN;
 
+    /// <summary>The final test accuracies (%) of the completed runs, with their seeds.</summary>
+    public IReadOnlyList<(long Seed, double Value)> Accuracies { get; init; } = [];
+    /// <summary>The final mean quantization errors of the completed runs, with their seeds.</summary>
+    public IReadOnlyList<(long Seed, double Value)> QuantizationErrors { get; init; } = [];
+    /// <summary>The energies (µJ) of the completed runs that counted them, with their seeds.</summary>
+    public IReadOnlyList<(long Seed, double Value)> Energies { get; init; } = [];
+
+    /// <summary><see cref="DeltaAccuracy"/> with its 95 % interval and test (<see cref="Statistics.Difference.Of"/>); null in
+    /// the baseline column, without a baseline, or with fewer than two runs on a side.</summary>
+    public Statistics.Difference? AccuracyDifference { get; init; }
+    /// <summary><see cref="DeltaQuantizationError"/> with its interval and test.</summary>
+    public Statistics.Difference? QuantizationErrorDifference { get; init; }
+    /// <summary><see cref="DeltaEnergy"/> with its interval and test.</summary>
+    public Statistics.Difference? EnergyDifference { get; init; }
+
     /// <summary>How many runs the plan has for this cell.</summary>
     public int Planned => Runs.Count;
 }

@@ -33,7 +33,12 @@ public sealed class PaperTable
                 var done = runs.Select(r => summaries[r.Id]).OfType<RunSummary>().Where(s => s.IsCompleted).ToList();
                 cells.Add(new PaperCell(row, column, runs, done.Count, Stat.Of(done.Select(s => 100 * s.FinalTestAccuracy)),
                     Stat.Of(done.Select(s => s.FinalMeanQuantizationError)), double.NaN, double.NaN, Match(row, column))
-                { Energy = Stat.Of(done.Select(s => s.FinalEnergyMicrojoules).Where(double.IsFinite)) });
+                {
+                    Energy = Stat.Of(done.Select(s => s.FinalEnergyMicrojoules).Where(double.IsFinite)),
+                    Accuracies = done.Select(s => (s.Config.Seed, 100 * s.FinalTestAccuracy)).ToList(),
+                    QuantizationErrors = done.Select(s => (s.Config.Seed, s.FinalMeanQuantizationError)).ToList(),
+                    Energies = done.Where(s => double.IsFinite(s.FinalEnergyMicrojoules)).Select(s => (s.Config.Seed, s.FinalEnergyMicrojoules)).ToList(),
+                });
             }
         _cells = cells.ToDictionary(c => (c.Row, c.Column));
         Cells = cells.Select(c => grid.Baseline is { } b && c.Column != b && _cells.TryGetValue((c.Row, b), out var bc)
@@ -41,6 +46,9 @@ public sealed class PaperTable
             {
                 DeltaAccuracy = c.Accuracy.Mean - bc.Accuracy.Mean, DeltaQuantizationError = c.QuantizationError.Mean - bc.QuantizationError.Mean,
                 DeltaEnergy = c.Energy.Mean - bc.Energy.Mean,
+                AccuracyDifference = Statistics.Difference.Of(c.Accuracies, bc.Accuracies),
+                QuantizationErrorDifference = Statistics.Difference.Of(c.QuantizationErrors, bc.QuantizationErrors),
+                EnergyDifference = Statistics.Difference.Of(c.Energies, bc.Energies),
             }
             : c).ToList();
         _cells = Cells.ToDictionary(c => (c.Row, c.Column));
@@ -110,15 +118,16 @@ public sealed class PaperTable
     /// (<see cref="FormatDelta"/>), and <c>&lt;column&gt; (paper)</c> where some row has a published number for that column.
     /// Cells the plan does not have are empty.
     /// </summary>
-    public Frame<string, string> AccuracyTable => Text(c => c.Accuracy, c => c.DeltaAccuracy, "F2", withReference: true);
+    public Frame<string, string> AccuracyTable => Text(c => c.Accuracy, c => (c.DeltaAccuracy, c.AccuracyDifference), "F2", withReference: true);
 
     /// <summary>The quantization-error table as text, laid out as <see cref="AccuracyTable"/> (4 decimals, no published numbers).</summary>
-    public Frame<string, string> QuantizationErrorTable => Text(c => c.QuantizationError, c => c.DeltaQuantizationError, "F4", withReference: false);
+    public Frame<string, string> QuantizationErrorTable =>
+        Text(c => c.QuantizationError, c => (c.DeltaQuantizationError, c.QuantizationErrorDifference), "F4", withReference: false);
 
     /// <summary>The energy table as text, laid out as <see cref="AccuracyTable"/> (µJ per test sample, 4 significant decimals), or
     /// null when no completed run counted its energy (runs of SpikeKit before 0.3, hand-built networks).</summary>
     public Frame<string, string>? EnergyTable =>
-        Cells.Any(c => c.Energy.N > 0) ? Text(c => c.Energy, c => c.DeltaEnergy, "F4", withReference: false) : null;
+        Cells.Any(c => c.Energy.N > 0) ? Text(c => c.Energy, c => (c.DeltaEnergy, c.EnergyDifference), "F4", withReference: false) : null;
 
     /// <summary>Caption of <see cref="EnergyTable"/>.</summary>
     public string EnergyCaption =>
@@ -163,9 +172,9 @@ public sealed class PaperTable
         return $"{over} of completed runs; (n=k/m): only k of m planned runs completed; —: none completed.";
     }
 
-    string DeltaText(string unit) => Baseline is null ? "" : $" Δ: difference of means against {Baseline.Name}{unit}.";
+    string DeltaText(string unit) => Baseline is null ? "" : $" Δ: difference of means against {Baseline.Name}{unit}; {Statistics.Difference.Method()}.";
 
-    Frame<string, string> Text(Func<PaperCell, Stat> stat, Func<PaperCell, double> delta, string format, bool withReference)
+    Frame<string, string> Text(Func<PaperCell, Stat> stat, Func<PaperCell, (double Delta, Statistics.Difference? Test)> delta, string format, bool withReference)
     {
         var referenced = withReference ? Cells.Where(c => c.Reference is not null).Select(c => c.Column).ToHashSet() : [];
         var t = new TableBuilder();
@@ -179,7 +188,7 @@ public sealed class PaperTable
                 var c = _cells.GetValueOrDefault((row, column));
                 cells.Add((column.Name, c is null ? "" : FormatStat(stat(c), c.Planned, format)));
                 if (Baseline is not null && column != Baseline)
-                    cells.Add(($"Δ {column.Name}", c is null ? "" : FormatDelta(delta(c), format)));
+                    cells.Add(($"Δ {column.Name}", c is null ? "" : delta(c) is { Test: { } d } ? d.Format(format) : FormatDelta(delta(c).Delta, format)));
                 if (referenced.Contains(column))
                     cells.Add(($"{column.Name} (paper)", c?.Reference is { } r ? r.Accuracy.ToString("F2", CultureInfo.InvariantCulture) : ""));
             }

@@ -207,7 +207,13 @@ public sealed class ResultSet
     /// <param name="DeltaAccuracy">Final accuracy minus the baseline's (percentage points); NaN without a baseline.</param>
     /// <param name="DeltaQuantizationError">Quantization error minus the baseline's; NaN without a baseline.</param>
     public sealed record VariantSummary(string Variant, int Seeds, Stat FinalAccuracy, Stat BestAccuracy, Stat QuantizationError,
-        Stat FiringRate, double DeltaAccuracy, double DeltaQuantizationError);
+        Stat FiringRate, double DeltaAccuracy, double DeltaQuantizationError)
+    {
+        /// <summary><see cref="DeltaAccuracy"/> with its 95 % interval and t-test (<see cref="Statistics.Difference.Of"/>), or null.</summary>
+        public Statistics.Difference? AccuracyDifference { get; init; }
+        /// <summary><see cref="DeltaQuantizationError"/> with its 95 % interval and t-test, or null.</summary>
+        public Statistics.Difference? QuantizationErrorDifference { get; init; }
+    }
 
     /// <summary>The per-variant aggregates behind <see cref="Summary"/> .</summary>
     public IReadOnlyList<VariantSummary> Summarize(string baseline = "baseline")
@@ -219,10 +225,14 @@ public sealed class ResultSet
                 Stat.Of(g.Select(s => s.FinalMeanQuantizationError)), Stat.Of(g.Select(s => s.FinalMeanFiringRate)), double.NaN, double.NaN))
             .ToList();
         var b = rows.FirstOrDefault(r => r.Variant == baseline);
+        List<RunSummary> Done(string v) => Runs.Where(r => r.Variant == v && r.Completed).Select(r => r.Summary!).ToList();
+        static List<(long, double)> Values(List<RunSummary> runs, Func<RunSummary, double> pick) => runs.Select(s => (s.Config.Seed, pick(s))).ToList();
         return b is null ? rows : rows.Select(r => r with
         {
             DeltaAccuracy = r.FinalAccuracy.Mean - b.FinalAccuracy.Mean,
             DeltaQuantizationError = r.QuantizationError.Mean - b.QuantizationError.Mean,
+            AccuracyDifference = r == b ? null : Statistics.Difference.Of(Values(Done(r.Variant), s => 100 * s.FinalTestAccuracy), Values(Done(baseline), s => 100 * s.FinalTestAccuracy)),
+            QuantizationErrorDifference = r == b ? null : Statistics.Difference.Of(Values(Done(r.Variant), s => s.FinalMeanQuantizationError), Values(Done(baseline), s => s.FinalMeanQuantizationError)),
         }).ToList();
     }
 
@@ -230,7 +240,9 @@ public sealed class ResultSet
     /// One row per variant (row key = variant; completed runs only), numeric: <c>seeds</c>, <c>final_acc</c>,
     /// <c>final_acc_std</c>, <c>best_acc</c>, <c>best_acc_std</c> (%), <c>mean_quantization_error</c>,
     /// <c>mean_quantization_error_std</c>, <c>mean_firing_rate</c>, <c>mean_firing_rate_std</c>,
-    /// <c>delta_acc_vs_baseline</c> (pp) and <c>delta_qe_vs_baseline</c> (missing without a <paramref name="baseline"/> variant).
+    /// <c>delta_acc_vs_baseline</c> (pp) and <c>delta_qe_vs_baseline</c> (missing without a <paramref name="baseline"/> variant), and
+    /// each Δ's 95 % interval and two-sided p (<c>delta_acc_low</c>, <c>delta_acc_high</c>, <c>delta_acc_p</c>, <c>delta_qe_low</c>, …; see
+    /// <see cref="Statistics.Difference.Of"/>).
     /// </summary>
     public Frame<string, string> Summary(string baseline = "baseline")
     {
@@ -239,7 +251,11 @@ public sealed class ResultSet
             t.Add(("variant", s.Variant), ("seeds", s.Seeds), ("final_acc", s.FinalAccuracy.Mean), ("final_acc_std", s.FinalAccuracy.Std),
                 ("best_acc", s.BestAccuracy.Mean), ("best_acc_std", s.BestAccuracy.Std), ("mean_quantization_error", s.QuantizationError.Mean),
                 ("mean_quantization_error_std", s.QuantizationError.Std), ("mean_firing_rate", s.FiringRate.Mean), ("mean_firing_rate_std", s.FiringRate.Std),
-                ("delta_acc_vs_baseline", s.DeltaAccuracy), ("delta_qe_vs_baseline", s.DeltaQuantizationError));
+                ("delta_acc_vs_baseline", s.DeltaAccuracy), ("delta_qe_vs_baseline", s.DeltaQuantizationError),
+                ("delta_acc_low", s.AccuracyDifference?.Low ?? double.NaN), ("delta_acc_high", s.AccuracyDifference?.High ?? double.NaN),
+                ("delta_acc_p", s.AccuracyDifference?.P ?? double.NaN),
+                ("delta_qe_low", s.QuantizationErrorDifference?.Low ?? double.NaN), ("delta_qe_high", s.QuantizationErrorDifference?.High ?? double.NaN),
+                ("delta_qe_p", s.QuantizationErrorDifference?.P ?? double.NaN));
         return ByVariant(t);
     }
 
@@ -253,7 +269,8 @@ public sealed class ResultSet
         foreach (var s in Summarize(baseline))
             t.Add(("variant", s.Variant), ("seeds", s.Seeds), ("final acc (%)", PlusMinus(s.FinalAccuracy, "F2")), ("best acc (%)", PlusMinus(s.BestAccuracy, "F2")),
                 ("quantization error", PlusMinus(s.QuantizationError, "F4")), ("firing rate", PlusMinus(s.FiringRate, "F3")),
-                ("Δ acc (pp)", Signed(s.DeltaAccuracy, "F2")), ("Δ QE", Signed(s.DeltaQuantizationError, "F4")));
+                ("Δ acc (pp)", s.AccuracyDifference?.Format("F2") ?? Signed(s.DeltaAccuracy, "F2")),
+                ("Δ QE", s.QuantizationErrorDifference?.Format("F4") ?? Signed(s.DeltaQuantizationError, "F4")));
         return ByVariant(t);
     }
 
