@@ -9,24 +9,36 @@ namespace SpikeKit.Cli;
 /// <summary>The verbs on a completed run's saved model (<see cref="SavedModel"/>): <c>eval</c> and <c>export</c>.</summary>
 static class ModelCommands
 {
+    /// <summary>The RUN argument both verbs take.</summary>
+    static Argument<string> RunArgument(Command cmd)
+    {
+        var run = new Argument<string>("RUN") { Description = "a completed run folder (one with model.bin and model.json)" };
+        cmd.Arguments.Add(run);
+        return run;
+    }
+
+    static string RunFolder(ParseResult r, Argument<string> run)
+    {
+        var dir = r.GetValue(run)!;
+        return Directory.Exists(dir) ? dir : throw new UsageException($"{dir}: no such run folder");
+    }
+
     // ---- eval ----
 
     public static Command Eval()
     {
         var cmd = new Command("eval", "evaluate the saved model of a completed run on its test set: accuracy, per-layer firing rate, quantization " +
                                       "error and synaptic operations, and the energy estimate next to the same network as an ANN");
-        var run = new Argument<string>("RUN") { Description = "a completed run folder (one with model.bin and model.json)" };
+        var run = RunArgument(cmd);
         var dataDir = new Option<string>("--data-dir") { Description = "read the data set from DIR instead of the run's data folder", HelpName = "DIR" };
         var testLimit = new Option<int?>("--test-limit") { Description = "evaluate on the first N test samples [the run's]", HelpName = "N" };
         var threads = new Option<int?>("--threads") { Description = "intra-op threads [the run's]", HelpName = "N" };
-        cmd.Arguments.Add(run);
         cmd.Options.Add(dataDir);
         cmd.Options.Add(testLimit);
         cmd.Options.Add(threads);
         cmd.SetAction(r =>
         {
-            var dir = r.GetValue(run)!;
-            if (!Directory.Exists(dir)) throw new UsageException($"{dir}: no such run folder");
+            var dir = RunFolder(r, run);
             if (r.GetValue(testLimit) is < 1 and var n) throw new Config.ConfigException("test-limit", $"must be >= 1, got {n}");
             var result = RunEvaluation.Evaluate(dir, r.GetValue(dataDir), r.GetValue(testLimit), r.GetValue(threads) ?? 0);
             Print(dir, result);
@@ -67,19 +79,17 @@ static class ModelCommands
         var cmd = new Command("export", "write the saved model of a completed run for other tools: pt (a PyTorch state dict for torch.load) or " +
                                         "safetensors, each with FILE.json and spikekit_torch.py, the PyTorch twin that rebuilds the network; nir (an HDF5 " +
                                         "NIR graph for Norse, snnTorch, Sinabs, Rockpool, Lava and neuromorphic hardware; BN folded into the convolutions)");
-        var run = new Argument<string>("RUN") { Description = "a completed run folder (one with model.bin and model.json)" };
+        var run = RunArgument(cmd);
         var format = new Option<string>("--format") { Description = "pt, safetensors or nir", HelpName = "FORMAT", Required = true };
         format.CompletionSources.Add(Formats);
         var outFile = new Option<string>("--out") { Description = "the file to write [RUN/model.FORMAT]", HelpName = "FILE" };
         var dt = new Option<double?>("--dt") { Description = "nir: seconds one timestep stands for [0.001]", HelpName = "SECONDS" };
-        cmd.Arguments.Add(run);
         cmd.Options.Add(format);
         cmd.Options.Add(outFile);
         cmd.Options.Add(dt);
         cmd.SetAction(r =>
         {
-            var dir = r.GetValue(run)!;
-            if (!Directory.Exists(dir)) throw new UsageException($"{dir}: no such run folder");
+            var dir = RunFolder(r, run);
             var fmt = r.GetValue(format)!.ToLowerInvariant();
             if (!Formats.Contains(fmt)) throw new Config.ConfigException("format", $"unknown '{fmt}' (use {string.Join(", ", Formats)})");
             if (r.GetValue(dt) is { } step && !(step > 0)) throw new Config.ConfigException("dt", $"must be > 0, got {step}");
