@@ -3,7 +3,7 @@ using SpikeKit.Reporting.Frames;
 
 namespace SpikeKit.Reporting.Tests;
 
-/// <summary>The notebook frame formatter, markdown tables, the report writer and the notebook setup outside a kernel.</summary>
+/// <summary>The notebook frame formatter, markdown tables, the report writer and the notebook kernel extension.</summary>
 public class HtmlAndReportTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("spikekit-report-").FullName;
@@ -63,11 +63,18 @@ public class HtmlAndReportTests : IDisposable
     }
 
     [Fact]
-    public void NotebookSetupOutsideAKernelLoadsTorchAndRegistersNothing()
+    public async Task TheKernelExtensionMakesFramesChartsAndPaperTablesRenderAsHtml()
     {
-        Assert.False(NotebookSetup.RegisterFormatters());
-        NotebookSetup.InstallFSharpCoreResolver();
-        NotebookSetup.InstallFSharpCoreResolver();
-        Assert.False(NotebookSetup.Initialize());
+        ResultFolder.WriteAblation(_dir);
+        using var kernel = new Microsoft.DotNet.Interactive.CompositeKernel();
+        await new SpikeKit.Interactive.SpikeKitKernelExtension().OnLoadAsync(kernel);
+        var results = ResultSet.Load(_dir);
+        string Html(object o) => Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(o, "text/html");
+        Assert.Contains("<table class=\"spikekit-frame\">", Html(results.SummaryTable()));
+        Assert.Contains("<table class=\"spikekit-frame\">", Html(results));
+        Assert.Contains("newPlot", Html(Plotting.Charts.AccuracyCurves(results)));
+        Assert.Equal(["text/html"], Microsoft.DotNet.Interactive.Formatting.Formatter.GetPreferredMimeTypesFor(typeof(Plotly.NET.GenericChart)));
+        var summary = results.Runs[0].Summary;
+        Assert.Contains("final test accuracy (%)", Html(summary!));
     }
 }
