@@ -78,3 +78,30 @@ public class HtmlAndReportTests : IDisposable
         Assert.Contains("final test accuracy (%)", Html(summary!));
     }
 }
+
+/// <summary>The output page of a kernel-free twin.</summary>
+public class NotebookOutputTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("spikekit-twin-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void ShowPutsTablesChartsAndTextOnOnePageAndSavesEachChart()
+    {
+        ResultFolder.WriteAblation(Path.Combine(_dir, "runs"));
+        var results = ResultSet.Load(Path.Combine(_dir, "runs"));
+        var output = new Notebooks.NotebookOutput("99-test", Path.Combine(_dir, "twin"));
+        Assert.Same(results, output.Show(results));
+        output.Show(Plotting.Charts.AccuracyCurves(results), "Accuracy curves");
+        Assert.Equal("a <note>", output.Show("a <note>"));
+        var page = File.ReadAllText(Path.Combine(_dir, "twin", "99-test.html"));
+        var parts = page.Split("<div class=\"spikekit-output\">");
+        Assert.Equal(4, parts.Length);
+        Assert.Contains("<table class=\"spikekit-frame\">", parts[1]);
+        Assert.Contains("newPlot", parts[2]);
+        Assert.Contains("<pre>a &lt;note&gt;</pre>", parts[3]);
+        var chart = Path.Combine(_dir, "twin", "charts", "01-accuracy-curves.html");
+        Assert.Contains(chart, output.ChartFiles);
+        Assert.Contains("newPlot", File.ReadAllText(chart));
+    }
+}

@@ -5,7 +5,6 @@
 #            feed, trains a tiny RMP-Loss run on the synthetic set and reads its results back with ResultSet.
 #   tool:    dotnet tool install SpikeKit.Cli from the feed into a tool path, then `spikekit --help` and a tiny `train`.
 # Prints "PACKAGE-TEST library|tool passed|failed SECONDS" per part; exit status 0 only when both passed.
-# The packages of this version are removed from the NuGet cache first, so a re-pack of the same version is what installs.
 # Usage: tests/packages/install-test.sh [--pack] [library] [tool]   (--pack runs the pack command first)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,8 +19,7 @@ if [ $pack = 1 ]; then dotnet pack Research.sln -c Release -v q -nologo || { ech
 for p in SpikeKit SpikeKit.Reporting SpikeKit.Cli; do
   [ -f "$feed/$p.$version.nupkg" ] || { echo "error: $feed/$p.$version.nupkg is missing (run: dotnet pack Research.sln -c Release)"; exit 1; }
 done
-cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
-for p in spikekit spikekit.reporting spikekit.interactive spikekit.cli; do rm -rf "${cache:?}/$p/$version"; done
+cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')   # pack removed our packages from it
 
 work=$(mktemp -d /tmp/spikekit-install-XXXXXX)
 trap 'rm -rf "$work"' EXIT
