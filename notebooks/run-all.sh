@@ -4,8 +4,10 @@
 # charts each notebook must show have to be there.
 #
 # On a fresh Debian 12 machine (as root) it first installs what it needs: Jupyter from Debian, Fashion-MNIST, the .NET
-# Interactive kernel (dotnet tool, registered with `dotnet interactive jupyter install`). Then it builds the solution
-# (skip with --no-build when `dotnet build Research.sln -c Release` already ran).
+# Interactive kernel (dotnet tool, registered with `dotnet interactive jupyter install`). Then it builds the solution and
+# packs it into the local feed artifacts/feed/ that the notebooks load SpikeKit from (`#r "nuget: SpikeKit.Interactive"`;
+# the feed reaches the kernel's restores as RestoreAdditionalProjectSources, in this script's environment only; skip
+# both with --no-build when `dotnet build Research.sln -c Release` and `dotnet pack Research.sln -c Release` already ran).
 #
 # Prints per notebook "notebook NAME: passed|failed (S s)", one machine-readable line "NOTEBOOK-RESULT NAME passed|failed S",
 # and at the end "notebooks: N passed, N failed". Exit status 0 only when every notebook passed.
@@ -63,8 +65,12 @@ fi
 # --- build ----------------------------------------------------------------------------------------------------------
 if [ $build = 1 ]; then
   dotnet build Research.sln -c Release -v q -nologo >/dev/null || fail_all "dotnet build Research.sln -c Release failed"
+  dotnet pack Research.sln -c Release --no-build -v q -nologo >/dev/null || fail_all "dotnet pack Research.sln -c Release failed"
 fi
-[ -f lib/SpikeKit.Reporting/bin/Release/net10.0/SpikeKit.Reporting.dll ] || fail_all "lib/SpikeKit.Reporting/bin/Release/net10.0/SpikeKit.Reporting.dll is not built"
+ls artifacts/feed/SpikeKit.Interactive.*.nupkg >/dev/null 2>&1 || fail_all "artifacts/feed/ holds no SpikeKit.Interactive package (run: dotnet pack Research.sln -c Release)"
+export RestoreAdditionalProjectSources="$PWD/artifacts/feed"
+# Notebook 05 trains in spikekit child processes: the CLI built beside the feed (a user installs the tool instead).
+export SPIKEKIT_CLI="${SPIKEKIT_CLI:-$PWD/lib/SpikeKit.Cli/bin/Release/net10.0/SpikeKit.Cli.dll}"
 
 # --- execute and check ----------------------------------------------------------------------------------------------
 out=notebooks/executed
