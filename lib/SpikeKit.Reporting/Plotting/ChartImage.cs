@@ -50,7 +50,7 @@ public static class ChartImage
             var sized = Chart.withSize((double)width, (double)height).Invoke(chart);
             var page = Path.Combine(work, "chart.html");
             File.WriteAllText(page, ChartHtml.Standalone(sized, offline: true)
-                .Replace("<body>", $"<body style=\"margin:0\"><style>@page {{ size: {width}px {height}px; margin: 0 }}</style>", StringComparison.Ordinal));
+                .Replace("<body>", $"<body style=\"margin:0\"><style>@page {{ size: {width}px {height}px; margin: 0 }} .modebar-container {{ display: none !important }}</style>", StringComparison.Ordinal));
             File.Delete(full);
             var output = ext == ".png" ? $"--screenshot={full}" : $"--print-to-pdf={full}";
             var psi = new ProcessStartInfo(browser)
