@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""Checks an executed notebook (nbconvert --execute --allow-errors output).
+"""Checks an executed notebook (nbconvert --execute --allow-errors output) or the page of its kernel-free twin.
 
 Fails (exit 1, one line per problem) when a code cell did not run, a cell has an error output, or an output the
 notebook must show is missing: Deedle tables (HTML with class "spikekit-frame") and Plotly charts (text/html outputs
-that carry plotly). Expectations are per notebook, by file-name prefix. Uses only the standard library (json).
-Usage: check-executed.py EXECUTED.ipynb
+that carry plotly). Expectations are per notebook, by file-name prefix. A twin's page (NAME.html, written by
+SpikeKit.Reporting.Notebooks.NotebookOutput) holds one <div class="spikekit-output"> per output and is held to the same
+expectations; in addition each of its charts must have been saved as charts/NN-name.html, and every PNG there must be a
+PNG. Uses only the standard library.
+Usage: check-executed.py EXECUTED.ipynb | TWIN-PAGE.html
 """
 import json
 import os
@@ -37,13 +40,37 @@ def html_of(output):
     return "".join(h) if isinstance(h, list) else h
 
 
-def main(path):
+def twin_outputs(path, problems):
+    """The outputs of a twin's page as notebook-style outputs, after checking its saved chart files."""
     with open(path, encoding="utf-8") as f:
-        nb = json.load(f)
+        chunks = f.read().split('<div class="spikekit-output">')[1:]
+    charts_dir = os.path.join(os.path.dirname(path), "charts")
+    saved = sorted(os.listdir(charts_dir)) if os.path.isdir(charts_dir) else []
+    drawn = sum(1 for c in chunks if "plotly" in c.lower() and "newPlot" in c)
+    pages = [n for n in saved if n.endswith(".html")]
+    if len(pages) != drawn:
+        problems.append(f"{drawn} chart(s) on the page but {len(pages)} chart file(s) in {charts_dir}")
+    for n in saved:
+        if n.endswith(".png"):
+            with open(os.path.join(charts_dir, n), "rb") as f:
+                head = f.read(8)
+            if head != b"\x89PNG\r\n\x1a\n" or os.path.getsize(os.path.join(charts_dir, n)) < 5000:
+                problems.append(f"{n}: not a PNG of a drawn chart")
+    return [{"execution_count": 1, "outputs": [{"output_type": "display_data", "data": {"text/html": c}}]} for c in chunks]
+
+
+def main(path):
     problems = []
+    if path.endswith(".html"):
+        cells = twin_outputs(path, problems)
+        for c in cells:
+            c["cell_type"] = "code"
+    else:
+        with open(path, encoding="utf-8") as f:
+            cells = json.load(f).get("cells", [])
     tables = charts = 0
     texts = []
-    for i, cell in enumerate(nb.get("cells", [])):
+    for i, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
         if cell.get("execution_count") is None:
@@ -59,6 +86,8 @@ def main(path):
                 if "plotly" in html.lower() and "newPlot" in html:
                     charts += 1
     name = os.path.basename(path)
+    if path.endswith(".html") and not cells:
+        problems.append("the twin's page has no output")
     want_tables, want_charts, want_texts = next((v for k, v in EXPECT.items() if name.startswith(k)), (0, 0, []))
     if tables < want_tables:
         problems.append(f"{tables} Deedle table(s), expected at least {want_tables}")

@@ -3,7 +3,7 @@ using SpikeKit.Reporting.Frames;
 
 namespace SpikeKit.Reporting.Tests;
 
-/// <summary>The notebook frame formatter, markdown tables, the report writer and the notebook setup outside a kernel.</summary>
+/// <summary>The notebook frame formatter, markdown tables, the report writer and the notebook kernel extension.</summary>
 public class HtmlAndReportTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("spikekit-report-").FullName;
@@ -63,11 +63,45 @@ public class HtmlAndReportTests : IDisposable
     }
 
     [Fact]
-    public void NotebookSetupOutsideAKernelLoadsTorchAndRegistersNothing()
+    public async Task TheKernelExtensionMakesFramesChartsAndPaperTablesRenderAsHtml()
     {
-        Assert.False(NotebookSetup.RegisterFormatters());
-        NotebookSetup.InstallFSharpCoreResolver();
-        NotebookSetup.InstallFSharpCoreResolver();
-        Assert.False(NotebookSetup.Initialize());
+        ResultFolder.WriteAblation(_dir);
+        using var kernel = new Microsoft.DotNet.Interactive.CompositeKernel();
+        await new SpikeKit.Interactive.SpikeKitKernelExtension().OnLoadAsync(kernel);
+        var results = ResultSet.Load(_dir);
+        string Html(object o) => Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(o, "text/html");
+        Assert.Contains("<table class=\"spikekit-frame\">", Html(results.SummaryTable()));
+        Assert.Contains("<table class=\"spikekit-frame\">", Html(results));
+        Assert.Contains("newPlot", Html(Plotting.Charts.AccuracyCurves(results)));
+        Assert.Equal(["text/html"], Microsoft.DotNet.Interactive.Formatting.Formatter.GetPreferredMimeTypesFor(typeof(Plotly.NET.GenericChart)));
+        var summary = results.Runs[0].Summary;
+        Assert.Contains("final test accuracy (%)", Html(summary!));
+    }
+}
+
+/// <summary>The output page of a kernel-free twin.</summary>
+public class NotebookOutputTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("spikekit-twin-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void ShowPutsTablesChartsAndTextOnOnePageAndSavesEachChart()
+    {
+        ResultFolder.WriteAblation(Path.Combine(_dir, "runs"));
+        var results = ResultSet.Load(Path.Combine(_dir, "runs"));
+        var output = new Notebooks.NotebookOutput("99-test", Path.Combine(_dir, "twin"));
+        Assert.Same(results, output.Show(results));
+        output.Show(Plotting.Charts.AccuracyCurves(results), "Accuracy curves");
+        Assert.Equal("a <note>", output.Show("a <note>"));
+        var page = File.ReadAllText(Path.Combine(_dir, "twin", "99-test.html"));
+        var parts = page.Split("<div class=\"spikekit-output\">");
+        Assert.Equal(4, parts.Length);
+        Assert.Contains("<table class=\"spikekit-frame\">", parts[1]);
+        Assert.Contains("newPlot", parts[2]);
+        Assert.Contains("<pre>a &lt;note&gt;</pre>", parts[3]);
+        var chart = Path.Combine(_dir, "twin", "charts", "01-accuracy-curves.html");
+        Assert.Contains(chart, output.ChartFiles);
+        Assert.Contains("newPlot", File.ReadAllText(chart));
     }
 }

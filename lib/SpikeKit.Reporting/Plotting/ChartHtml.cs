@@ -86,4 +86,12 @@ public static class ChartExtensions
         ChartHtml.Save(chart, path, title, offline);
         return chart;
     }
+
+    /// <summary>Writes the chart as a PNG or PDF image (by the extension of <paramref name="path"/>; see
+    /// <see cref="ChartImage.Save"/>) and returns the chart, for chaining.</summary>
+    public static GenericChart SaveImage(this GenericChart chart, string path, int width = 900, int height = 560)
+    {
+        ChartImage.Save(chart, path, width, height);
+        return chart;
+    }
 }

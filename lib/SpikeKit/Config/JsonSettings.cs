@@ -4,7 +4,9 @@ using System.Text.Json.Serialization;
 namespace SpikeKit.Config;
 
 /// <summary>The JSON settings of every file the kit writes and reads (summary.json, sweep.json, checkpoint headers, specs):
-/// camelCase names, indented, NaN allowed, enums as camelCase strings.</summary>
+/// camelCase names, indented, NaN allowed, enums as camelCase strings. The reflection-based resolver is named explicitly, so
+/// the kit also works in applications that turn reflection-based serialization off by default (.NET 10 file-based apps,
+/// <c>dotnet run app.cs</c>, do).</summary>
 public static class JsonSettings
 {
     /// <summary>The settings.</summary>
@@ -16,5 +18,6 @@ public static class JsonSettings
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals | JsonNumberHandling.AllowReadingFromString,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 }
