@@ -51,7 +51,13 @@ internal static class CpuKernel
         return sum;
     }
 
-    /// <summary>The first element of a contiguous float32 CPU tensor's storage. (Through <c>Tensor.bytes</c>, a span, so
-    /// limited to 2^31 − 1 bytes for now: this is the one place to lift that limit.)</summary>
-    public static unsafe float* Ptr(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+    /// <summary>The address of a float32 CPU tensor's first element (its storage offset included), for tensors of any size.
+    /// <c>Tensor.bytes</c> is a span, limited to 2^31 − 1 bytes; so the address is read from a one-element view of the same
+    /// storage at the same offset, and every index the kernels add to it is a <see cref="long"/>.</summary>
+    public static unsafe float* Ptr(Tensor t)
+    {
+        if (t.numel() == 0) return null;
+        using var first = t.as_strided([1], [1], t.storage_offset());
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(first.bytes));
+    }
 }
