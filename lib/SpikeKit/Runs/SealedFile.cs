@@ -15,10 +15,10 @@ public static class SealedFile
     /// <summary>Writes <paramref name="content"/> (from its start) and its seal to <paramref name="path"/> atomically; returns the SHA-256 (hex).</summary>
     public static string Write(string path, MemoryStream content)
     {
-        var bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
-        var seal = SHA256.HashData(bytes);
-        var copy = bytes.ToArray();
-        AtomicFile.Write(path, s => { s.Write(copy); s.Write(seal); });
+        var buffer = content.GetBuffer();
+        int length = (int)content.Length;
+        var seal = SHA256.HashData(buffer.AsSpan(0, length));
+        AtomicFile.Write(path, s => { s.Write(buffer, 0, length); s.Write(seal); });
         return Convert.ToHexStringLower(seal);
     }
 
