@@ -34,6 +34,22 @@ internal static class CpuKernel
         });
     }
 
+    /// <summary>Runs <paramref name="body"/> over items [0, count) of <paramref name="itemSize"/> elements each (planes,
+    /// rows), in contiguous ranges, one per intra-op thread, when there are at least two <see cref="Chunk"/>s of work.</summary>
+    public static void ParallelItems(long count, long itemSize, Action<long, long> body)
+    {
+        long perUnit = Math.Max(1, Chunk / Math.Max(1, itemSize));
+        long units = (count + perUnit - 1) / perUnit;
+        int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)Math.Min(units, int.MaxValue)));
+        if (threads == 1) { body(0, count); return; }
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
+        {
+            long per = (count + threads - 1) / threads;
+            long start = Math.Min(count, k * per), end = Math.Min(count, (k + 1) * per);
+            if (start < end) body(start, end);
+        });
+    }
+
     /// <summary>
     /// Σ over [0, n) of <paramref name="chunkSum"/>(start, end) evaluated per <see cref="Chunk"/> in parallel and added in
     /// chunk order, so the result does not depend on the thread count.

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using SpikeKit.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,6 +13,16 @@ namespace SpikeKit.Layers;
 /// <code>x̂ = α·V_th·(x − E[x]) / √(Var[x] + ε),   y = λ·x̂ + β</code>
 /// with learnable λ (init 1) and β (init 0). With <c>α·V_th = 1</c> this is plain BN over <c>T·B</c> samples.
 /// Running statistics are kept for evaluation (momentum 0.1), as in <c>BatchNorm2d</c>.
+/// Two forms side by side: the reference (LibTorch's <c>batch_norm</c>; evaluation, other devices and dtypes, and with
+/// <see cref="Fused"/> off) and, for training on CPU float32, the fused kernel below: per channel c over the M = T·B·H·W values,
+/// <code>
+/// forward   μ = Σx/M,  σ² = Σx²/M − μ²,  a = w/√(σ² + ε),  y = a·x + (β − a·μ)      (w = λ·α·V_th)
+///           running: μ_r ← (1−m)·μ_r + m·μ,  σ²_r ← (1−m)·σ²_r + m·σ²·M/(M−1)
+/// backward  S = Σ∂y,  P = Σ∂y·(x − μ),  q = a·P/(M·(σ² + ε))
+///           ∂x = a·∂y − q·x + (q·μ − a·S/M),  ∂w = P/√(σ² + ε),  ∂β = S
+/// </code>
+/// one pass for the statistics and one to normalize (forward), one for S and P and one for ∂x (backward), sums in double.
+/// LibTorch's CPU kernel takes several times longer on the step's shapes.
 /// </summary>
 public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
 {
@@ -28,6 +41,8 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
     public double Eps { get; }
     /// <summary>Momentum of the running statistics.</summary>
     public double Momentum { get; }
+    /// <summary>Train with the fused CPU kernel where it applies (false: LibTorch's <c>batch_norm</c> always).</summary>
+    public bool Fused { get; init; } = true;
 
     /// <summary>Creates tdBN for <paramref name="channels"/> channels with scale <c>α·V_th</c>.</summary>
     public ThresholdDependentBatchNorm(long channels, double alpha = 1.0, double threshold = 0.5, double eps = 1e-5, double momentum = 0.1, string name = "tdbn")
@@ -54,9 +69,189 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
         // Scale 1 (plain BN) uses λ as is; otherwise the scalar is disposed here rather than left to the finalizer.
         using var scale = Scale == 1.0 ? null : Scale.ToScalar();
         using var w = scale is null ? weight.alias() : weight.mul(scale);
-        using var y = nn.functional.batch_norm(folded, running_mean, running_var, w, bias, training, Momentum, Eps);
+        using var y = training && Fused && CpuKernel.IsCpuFloat32(folded) && folded.numel() > folded.shape[1]
+            ? FusedTraining(folded, w)
+            : nn.functional.batch_norm(folded, running_mean, running_var, w, bias, training, Momentum, Eps);
         var shape = x.shape;
         shape[0] = t; shape[1] = b;
         return y.view(shape);
+    }
+
+    Tensor FusedTraining(Tensor x, Tensor w)
+    {
+        if (!is_grad_enabled() || !(x.requires_grad || w.requires_grad || bias.requires_grad))
+        {
+            using var noGrad = no_grad();
+            return Kernel.Forward(x, w, bias, running_mean, running_var, Momentum, Eps).Y;
+        }
+        return Kernel.Function.apply(x, w, bias, this)[0];
+    }
+
+    /// <summary>The fused training kernel on <c>[N, C, ...]</c> (contiguous float32; see the class summary).</summary>
+    static class Kernel
+    {
+        public static (Tensor Y, double[] Mean, double[] Var) Forward(Tensor input, Tensor w, Tensor b, Tensor runMean, Tensor runVar, double momentum, double eps)
+        {
+            using var x = input.contiguous();
+            long n = x.shape[0], c = x.shape[1], s = x.numel() / (n * c), m = n * s;
+            var sum = new double[c];
+            var sq = new double[c];
+            var mean = new double[c];
+            var var = new double[c];
+            var a = new float[c];
+            var shift = new float[c];
+            var wv = Values(w);
+            var bv = Values(b);
+            var y = empty(x.shape, ScalarType.Float32);
+            unsafe
+            {
+                float* xp = CpuKernel.Ptr(x), yp = CpuKernel.Ptr(y);
+                CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
+                {
+                    for (long ch = c0; ch < c1; ch++)
+                    {
+                        double s1 = 0, s2 = 0;
+                        for (long i = 0; i < n; i++) SumSquares(xp + (i * c + ch) * s, s, ref s1, ref s2);
+                        double mu = s1 / m, v = Math.Max(0, s2 / m - mu * mu);
+                        mean[ch] = mu; var[ch] = v;
+                        double ac = wv[ch] / Math.Sqrt(v + eps);
+                        a[ch] = (float)ac; shift[ch] = (float)(bv[ch] - ac * mu);
+                        for (long i = 0; i < n; i++) Affine(xp + (i * c + ch) * s, yp + (i * c + ch) * s, s, a[ch], shift[ch]);
+                    }
+                });
+            }
+            using (no_grad())
+            {
+                double unbias = m > 1 ? (double)m / (m - 1) : 1.0;
+                using var mu = tensor(mean.Select(v => (float)v).ToArray());
+                using var vr = tensor(var.Select(v => (float)(v * unbias)).ToArray());
+                runMean.mul_(1 - momentum).add_(mu, momentum);
+                runVar.mul_(1 - momentum).add_(vr, momentum);
+            }
+            return (y, mean, var);
+        }
+
+        static float[] Values(Tensor t)
+        {
+            using var d = t.detach();
+            using var f = d.to_type(ScalarType.Float32).contiguous();
+            return f.data<float>().ToArray();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void SumSquares(float* x, long len, ref double s1, ref double s2)
+        {
+            int w = Vector<float>.Count;
+            Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, q0 = Vector<double>.Zero, q1 = Vector<double>.Zero;
+            long i = 0;
+            for (; i + w <= len; i += w)
+            {
+                Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(x + i), out var lo, out var hi);
+                a0 += lo; a1 += hi; q0 += lo * lo; q1 += hi * hi;
+            }
+            double t1 = Vector.Sum(a0 + a1), t2 = Vector.Sum(q0 + q1);
+            for (; i < len; i++) { double v = x[i]; t1 += v; t2 += v * v; }
+            s1 += t1; s2 += t2;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void Affine(float* x, float* y, long len, float a, float b)
+        {
+            int w = Vector<float>.Count;
+            var va = new Vector<float>(a);
+            var vb = new Vector<float>(b);
+            long i = 0;
+            for (; i + w <= len; i += w) Unsafe.WriteUnaligned(y + i, Unsafe.ReadUnaligned<Vector<float>>(x + i) * va + vb);
+            for (; i < len; i++) y[i] = x[i] * a + b;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void SumProducts(float* g, float* x, long len, ref double s1, ref double s2)
+        {
+            int w = Vector<float>.Count;
+            Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, p0 = Vector<double>.Zero, p1 = Vector<double>.Zero;
+            long i = 0;
+            for (; i + w <= len; i += w)
+            {
+                Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(g + i), out var glo, out var ghi);
+                Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(x + i), out var xlo, out var xhi);
+                a0 += glo; a1 += ghi; p0 += glo * xlo; p1 += ghi * xhi;
+            }
+            double t1 = Vector.Sum(a0 + a1), t2 = Vector.Sum(p0 + p1);
+            for (; i < len; i++) { double gv = g[i]; t1 += gv; t2 += gv * x[i]; }
+            s1 += t1; s2 += t2;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void InputGrad(float* g, float* x, float* gx, long len, float a, float q, float k)
+        {
+            int w = Vector<float>.Count;
+            var va = new Vector<float>(a);
+            var vq = new Vector<float>(q);
+            var vk = new Vector<float>(k);
+            long i = 0;
+            for (; i + w <= len; i += w)
+                Unsafe.WriteUnaligned(gx + i, Unsafe.ReadUnaligned<Vector<float>>(g + i) * va - Unsafe.ReadUnaligned<Vector<float>>(x + i) * vq + vk);
+            for (; i < len; i++) gx[i] = g[i] * a - x[i] * q + k;
+        }
+
+        /// <summary>∂x, ∂w, ∂β from ∂y, the input and the forward statistics.</summary>
+        public static (Tensor Gx, Tensor Gw, Tensor Gb) Backward(Tensor grad, Tensor input, Tensor w, double[] mean, double[] var, double eps)
+        {
+            using var g = grad.contiguous();
+            using var x = input.contiguous();
+            long n = x.shape[0], c = x.shape[1], s = x.numel() / (n * c), m = n * s;
+            var wv = Values(w);
+            var gw = new float[c];
+            var gb = new float[c];
+            var gx = empty(x.shape, ScalarType.Float32);
+            unsafe
+            {
+                float* gp = CpuKernel.Ptr(g), xp = CpuKernel.Ptr(x), gxp = CpuKernel.Ptr(gx);
+                CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
+                {
+                    for (long ch = c0; ch < c1; ch++)
+                    {
+                        double sg = 0, sgx = 0;
+                        for (long i = 0; i < n; i++) SumProducts(gp + (i * c + ch) * s, xp + (i * c + ch) * s, s, ref sg, ref sgx);
+                        double mu = mean[ch], ve = var[ch] + eps, invstd = 1 / Math.Sqrt(ve);
+                        double p = sgx - mu * sg;
+                        double a = wv[ch] * invstd, q = a * p / (m * ve), k = q * mu - a * sg / m;
+                        gw[ch] = (float)(p * invstd);
+                        gb[ch] = (float)sg;
+                        for (long i = 0; i < n; i++) InputGrad(gp + (i * c + ch) * s, xp + (i * c + ch) * s, gxp + (i * c + ch) * s, s, (float)a, (float)q, (float)k);
+                    }
+                });
+            }
+            return (gx, tensor(gw), tensor(gb));
+        }
+
+        public sealed class Function : autograd.MultiTensorFunction<Function>
+        {
+            public override string Name => "SpikeKitBatchNorm";
+
+            public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+            {
+                var x = (Tensor)vars[0];
+                var w = (Tensor)vars[1];
+                var b = (Tensor)vars[2];
+                var bn = (ThresholdDependentBatchNorm)vars[3];
+                var (y, mean, var) = Forward(x, w, b, bn.running_mean, bn.running_var, bn.Momentum, bn.Eps);
+                ctx.save_for_backward([x, w]);
+                ctx.save_data("mean", mean);
+                ctx.save_data("var", var);
+                ctx.save_data("eps", bn.Eps);
+                return [y];
+            }
+
+            public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+            {
+                var saved = ctx.get_saved_variables();
+                using var x = saved[0];
+                using var w = saved[1];
+                var (gx, gw, gb) = Backward(grad_outputs[0], x, w, (double[])ctx.get_data("mean"), (double[])ctx.get_data("var"), (double)ctx.get_data("eps"));
+                return [gx, gw, gb, null!];
+            }
+        }
     }
 }

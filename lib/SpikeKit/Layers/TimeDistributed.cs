@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Layers;
@@ -6,6 +7,7 @@ namespace SpikeKit.Layers;
 /// <summary>
 /// Applies a stateless module (conv, linear, pooling, dropout, flatten) to every timestep at once by folding time into
 /// the batch: <c>[T, B, ...] → [T·B, ...] → module → [T, B, ...]</c> (SpikingJelly's <c>SeqToANNContainer</c>).
+/// A stride-1 same convolution computes its input gradient as a forward convolution with the flipped kernel (see <see cref="Fused"/>).
 /// </summary>
 public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
 {
@@ -18,6 +20,11 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Whether a stride-1 same convolution (odd k, padding (k−1)/2) computes its input gradient as the forward
+    /// convolution <c>∂L/∂x = W' ⋆ ∂L/∂y</c> with <c>W'</c> the kernel flipped and its channels swapped (true), or with LibTorch's
+    /// convolution backward (false). Same values; LibTorch's CPU input gradient is several times slower for few channels.</summary>
+    public bool Fused { get; init; } = true;
+
     /// <summary>The wrapped module.</summary>
     public nn.Module<Tensor, Tensor> Inner => inner;
 
@@ -27,7 +34,7 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
         if (x.dim() < 2) throw new ArgumentException($"{GetName()}: input must be [T, B, ...], got shape [{string.Join(", ", x.shape)}]");
         long t = x.shape[0], b = x.shape[1];
         using var folded = x.flatten(0, 1);
-        using var y = inner.forward(folded);
+        using var y = Fused && inner is Conv2d conv && SameConvolution.Applies(conv, folded) ? SameConvolution.Forward(conv, folded) : inner.forward(folded);
         var shape = new long[y.dim() + 1];
         shape[0] = t; shape[1] = b;
         for (int i = 1; i < y.dim(); i++) shape[i + 1] = y.shape[i];

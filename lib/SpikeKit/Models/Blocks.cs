@@ -22,15 +22,23 @@ public static class Blocks
 
     /// <summary>Normalization over <c>[T, B, C, ...]</c>: tdBN or BN (tdBN with α·V_th = 1).</summary>
     public static nn.Module<Tensor, Tensor> TimeNorm(ModelOptions o, long channels) =>
-        new ThresholdDependentBatchNorm(channels, alpha: 1.0, threshold: o.Norm == NormKind.TdBN ? o.NeuronOrDefault.Threshold : 1.0);
+        new ThresholdDependentBatchNorm(channels, alpha: 1.0, threshold: o.Norm == NormKind.TdBN ? o.NeuronOrDefault.Threshold : 1.0) { Fused = o.NeuronOrDefault.Fused };
 
     /// <summary>BatchNorm2d for the static stem <c>[B, C, H, W]</c>, scaled like <see cref="TimeNorm"/>.</summary>
     public static nn.Module<Tensor, Tensor> StemNorm(ModelOptions o, long channels) =>
-        new StaticNorm(new ThresholdDependentBatchNorm(channels, alpha: 1.0, threshold: o.Norm == NormKind.TdBN ? o.NeuronOrDefault.Threshold : 1.0));
+        new StaticNorm(new ThresholdDependentBatchNorm(channels, alpha: 1.0, threshold: o.Norm == NormKind.TdBN ? o.NeuronOrDefault.Threshold : 1.0) { Fused = o.NeuronOrDefault.Fused });
 
     /// <summary>3×3 convolution without bias (followed by a norm).</summary>
     public static nn.Module<Tensor, Tensor> Conv3x3(long inC, long outC, long stride = 1) =>
         nn.Conv2d(inC, outC, 3, stride: stride, padding: 1, bias: false);
+
+    /// <summary>A 3×3 convolution on <c>[T, B, C, H, W]</c> (time folded into the batch), with the fused input gradient
+    /// unless the options ask for the reference kernels (<see cref="NeuronOptions.Fused"/> false).</summary>
+    public static TimeDistributed TimeConv3x3(ModelOptions o, long inC, long outC, long stride = 1) =>
+        new(Conv3x3(inC, outC, stride)) { Fused = o.NeuronOrDefault.Fused };
+
+    /// <summary>k×k average pooling (stride k), fused unless the options ask for the reference kernels.</summary>
+    public static AveragePool AvgPool(ModelOptions o, int kernel = 2) => new(kernel, o.NeuronOrDefault.Fused);
 
     /// <summary>Applies a time-norm module to a static <c>[B, ...]</c> tensor by treating it as T = 1.</summary>
     sealed class StaticNorm : nn.Module<Tensor, Tensor>

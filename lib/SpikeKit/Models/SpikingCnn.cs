@@ -24,10 +24,10 @@ public sealed class SpikingCnn : SpikingNetwork
         conv1 = Blocks.Conv3x3(o.InputChannels, c1);
         norm1 = Blocks.StemNorm(o, c1);
         lif1 = Blocks.Neuron(o, c1);
-        conv2 = new TimeDistributed(Blocks.Conv3x3(c1, c2));
+        conv2 = Blocks.TimeConv3x3(o, c1, c2);
         norm2 = Blocks.TimeNorm(o, c2);
         lif2 = Blocks.Neuron(o, c2);
-        pool = new TimeDistributed(nn.AvgPool2d(2));
+        pool = Blocks.AvgPool(o);
         classifier = new TimeDistributed(nn.Sequential(nn.Flatten(), nn.Linear((long)c2 * side * side, o.Classes)));
         RegisterComponents();
     }

@@ -57,10 +57,7 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
             return Body(timed);
         }
         using var s = Stem(x);
-        var shape = new long[s.dim() + 1];
-        shape[0] = TimeSteps;
-        for (int i = 0; i < s.dim(); i++) shape[i + 1] = s.shape[i];
-        using var repeated = s.unsqueeze(0).expand(shape);
+        using var repeated = RepeatedInput.Expand(s, TimeSteps);
         return Body(repeated);
     }
 

@@ -19,10 +19,10 @@ public sealed class SpikingResidualBlock : nn.Module<Tensor, Tensor>
     /// <summary>Creates a block from <paramref name="inC"/> to <paramref name="outC"/> channels.</summary>
     public SpikingResidualBlock(ModelOptions o, long inC, long outC, long stride) : base("block")
     {
-        conv1 = new TimeDistributed(Blocks.Conv3x3(inC, outC, stride));
+        conv1 = Blocks.TimeConv3x3(o, inC, outC, stride);
         norm1 = Blocks.TimeNorm(o, outC);
         lif1 = Blocks.Neuron(o, outC, "lif1");
-        conv2 = new TimeDistributed(Blocks.Conv3x3(outC, outC));
+        conv2 = Blocks.TimeConv3x3(o, outC, outC);
         norm2 = Blocks.TimeNorm(o, outC);
         if (stride != 1 || inC != outC)
             shortcut = nn.Sequential(

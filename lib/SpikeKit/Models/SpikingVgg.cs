@@ -30,11 +30,11 @@ public sealed class SpikingVgg : SpikingNetwork
             i++;
             if (v == M)
             {
-                if (side >= 2) { layers.Add(($"pool{i}", new TimeDistributed(nn.AvgPool2d(2)))); side /= 2; }
+                if (side >= 2) { layers.Add(($"pool{i}", Blocks.AvgPool(o))); side /= 2; }
                 continue;
             }
             long outC = o.Scale(v);
-            layers.Add(($"conv{i}", new TimeDistributed(Blocks.Conv3x3(inC, outC))));
+            layers.Add(($"conv{i}", Blocks.TimeConv3x3(o, inC, outC)));
             layers.Add(($"norm{i}", Blocks.TimeNorm(o, outC)));
             layers.Add(($"lif{i}", Blocks.Neuron(o, outC)));
             inC = outC;

@@ -41,6 +41,11 @@ internal static class FusedLif
             using var noGrad = no_grad();
             return Run(x, o, needPotentials);
         }
+        if (x.shape[0] > 1 && RepeatedInput.SourceOf(x) is { requires_grad: true } source)
+        {
+            var repeated = RepeatFunction.apply(source, x.shape[0], o, needPotentials);
+            return (repeated[0], needPotentials ? repeated[1] : null);
+        }
         var outs = Function.apply(x, o, needPotentials);
         return (outs[0], needPotentials ? outs[1] : null);
     }
@@ -123,6 +128,43 @@ internal static class FusedLif
         return gx;
     }
 
+    /// <summary>∂L/∂s for an input repeated over T from <paramref name="source"/> <c>[B, ...]</c>: the potentials are
+    /// recomputed from the source (read with step stride 0) and Σ_t ∂L/∂x[t] is accumulated in the loop, so neither the
+    /// potentials nor a <c>[T, B, ...]</c> gradient is ever stored.</summary>
+    static Tensor RepeatBackward(Tensor source, long steps, Tensor gradSpikes, Tensor? gradPots, NeuronOptions o)
+    {
+        using var go = gradSpikes.contiguous();
+        using var gp = gradPots?.contiguous();
+        using var src = source.contiguous();
+        var gs = empty(source.shape, ScalarType.Float32);
+        var surrogate = o.SurrogateOrDefault;
+        var runner = new RepeatBackwardRunner(src, steps, go, gp, gs, o);
+        if (!surrogate.RunKernel(runner))
+        {
+            using var expanded = src.unsqueeze(0).expand([steps, .. src.shape]);
+            using var full = empty([steps, .. src.shape], ScalarType.Float32);
+            PrecomputedBackward(expanded, go, gp, full, o with { Recompute = true }, surrogate);
+            using var summed = full.sum([0L]);
+            gs.copy_(summed);
+        }
+        return gs;
+    }
+
+    sealed class RepeatBackwardRunner(Tensor src, long steps, Tensor go, Tensor? gp, Tensor gs, NeuronOptions o) : ISurrogateKernelRunner
+    {
+        public void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel
+        {
+            unsafe
+            {
+                var a = Args(src, 0, true, go, gp, gs, o);
+                a.Steps = steps;
+                a.N = src.numel();
+                a.SumOverTime = true;
+                Dispatch(a, kernel);
+            }
+        }
+    }
+
     /// <summary>The arguments of the backward loops for saved tensor <paramref name="src"/> (potentials, or the input
     /// with step stride <paramref name="xStride"/> when <paramref name="fromInput"/>).</summary>
     static unsafe BackwardArgs Args(Tensor src, long xStride, bool fromInput, Tensor go, Tensor? gp, Tensor gx, NeuronOptions o)
@@ -195,6 +237,8 @@ internal static class FusedLif
         public long Steps, N, XStride;
         public float Tau, Vth;
         public bool Hard, Detach, FromInput;
+        /// <summary>Write Σ_t ∂L/∂x[t] (<c>N</c> values) instead of every ∂L/∂x[t] (an input repeated over T).</summary>
+        public bool SumOverTime;
     }
 
     static void Dispatch<TS>(BackwardArgs a, TS sg) where TS : struct, ISurrogateKernel
@@ -250,7 +294,7 @@ internal static class FusedLif
         int w = Vector<float>.Count;
         var vTau = new Vector<float>(a.Tau);
         var vTh = new Vector<float>(a.Vth);
-        bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null;
+        bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null, sum = a.SumOverTime;
         Span<Vector<float>> buffer = steps <= StackSteps ? stackalloc Vector<float>[(int)steps] : new Vector<float>[steps];
         Span<float> scalars = steps <= StackSteps ? stackalloc float[(int)steps] : new float[steps];
         long i = start;
@@ -265,14 +309,17 @@ internal static class FusedLif
                 u = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, pre) : pre - Vector.ConditionalSelect(fire, Vector<float>.One, Vector<float>.Zero) * vTh;
             }
             var gu = Vector<float>.Zero;
+            var total = Vector<float>.Zero;
             for (long t = steps - 1; t >= 0; t--)
             {
                 long k = t * n + i;
                 var gPre = StepBack(buffer[(int)t], Unsafe.ReadUnaligned<Vector<float>>(gO + k), hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero,
                     gu, vTh, hard, detach, sg, k);
-                Unsafe.WriteUnaligned(gx + k, gPre);
+                if (sum) total += gPre;
+                else Unsafe.WriteUnaligned(gx + k, gPre);
                 gu = gPre * vTau;
             }
+            if (sum) Unsafe.WriteUnaligned(gx + i, total);
         }
         for (; i < end; i++)
         {
@@ -284,14 +331,16 @@ internal static class FusedLif
                 float spk = pre >= a.Vth ? 1f : 0f;
                 u = hard ? (spk != 0 ? 0f : pre) : pre - spk * a.Vth;
             }
-            float gu = 0;
+            float gu = 0, total = 0;
             for (long t = steps - 1; t >= 0; t--)
             {
                 long k = t * n + i;
                 float gPre = StepBack(scalars[(int)t], gO[k], hasGP ? gP[k] : 0f, gu, a.Vth, hard, detach, sg, k);
-                gx[k] = gPre;
+                if (sum) total += gPre;
+                else gx[k] = gPre;
                 gu = gPre * a.Tau;
             }
+            if (sum) gx[i] = total;
         }
     }
 
@@ -316,6 +365,35 @@ internal static class FusedLif
         float dUdP = hard ? (fire ? 0f : 1f) : 1f;
         float g = gOut + gu * dUdO;
         return gPot + g * sg.Derivative(pre - vth, k) + gu * dUdP;
+    }
+
+    /// <summary>The node for an input repeated over T: its input is the source <c>[B, ...]</c>, its gradient Σ_t ∂L/∂x[t].</summary>
+    sealed class RepeatFunction : autograd.MultiTensorFunction<RepeatFunction>
+    {
+        public override string Name => "SpikeKitFusedLifRepeated";
+
+        public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var source = (Tensor)vars[0];
+            long steps = (long)vars[1];
+            var o = (NeuronOptions)vars[2];
+            bool needPotentials = (bool)vars[3];
+            using var expanded = source.unsqueeze(0).expand([steps, .. source.shape]);
+            var (spikes, pots) = Run(expanded, o, writePotentials: needPotentials);
+            ctx.save_for_backward([source]);
+            ctx.save_data("o", o);
+            ctx.save_data("p", needPotentials);
+            ctx.save_data("t", steps);
+            return needPotentials ? [spikes, pots!] : [spikes];
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+        {
+            using var source = ctx.get_saved_variables()[0];
+            var o = (NeuronOptions)ctx.get_data("o");
+            bool hasPotentials = (bool)ctx.get_data("p");
+            return [RepeatBackward(source, (long)ctx.get_data("t"), grad_outputs[0], hasPotentials ? grad_outputs[1] : null, o), null!, null!, null!];
+        }
     }
 
     sealed class Function : autograd.MultiTensorFunction<Function>

@@ -12,7 +12,10 @@ namespace SpikeKit.Neurons;
 /// <param name="DetachReset">If true, no gradient flows through the reset path (Zenke &amp; Vogels 2021).</param>
 /// <param name="Surrogate">Surrogate gradient; null means <see cref="Surrogate.Default"/> (tanh).</param>
 /// <param name="Fused">Use the fused multi-step kernel (one autograd node for all T, hand-written BPTT) on CPU float32
-/// inputs; false runs the op-by-op reference path. Both give the same values and gradients.</param>
+/// inputs; false runs the op-by-op reference path. Both give the same values and gradients. In the zoo models
+/// (<see cref="Models.Blocks"/>) it also selects the fused forms of the layers around the neurons: batch norm in training
+/// (<see cref="Layers.ThresholdDependentBatchNorm"/>), average pooling (<see cref="Layers.AveragePool"/>) and the input gradient of
+/// stride-1 convolutions (<see cref="Layers.TimeDistributed"/>); false runs every layer in its reference (LibTorch) form.</param>
 /// <param name="Recompute">Fused kernel only: trade compute for memory. Backward recomputes the potentials from the input
 /// instead of keeping a <c>[T, B, ...]</c> copy of them from forward to backward. The gradients are identical; it saves that
 /// copy when nothing else holds the potentials (<see cref="SpikingNeuron.RecordActivity"/> off, i.e. no potential-based

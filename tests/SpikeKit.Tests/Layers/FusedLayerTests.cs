@@ -1,0 +1,188 @@
+using SpikeKit.Layers;
+using SpikeKit.Losses;
+using SpikeKit.Models;
+using SpikeKit.Neurons;
+using SpikeKit.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Tests.Layers;
+
+/// <summary>
+/// The fused CPU forms of the layers around the neurons against their reference forms (LibTorch): average pooling,
+/// batch norm in training, the input gradient of stride-1 same convolutions, and whole zoo models with every fused kernel
+/// on against the same weights with every layer in its reference form (NeuronOptions.Fused = false).
+/// </summary>
+public class FusedLayerTests
+{
+    static void CloseRelative(Tensor expected, Tensor actual, double tol, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double scale = Math.Max(1e-3, expected.abs().max().item<float>());
+        double diff = (expected - actual).abs().max().item<float>();
+        Assert.True(diff <= tol * scale, $"{what}: max |Δ| {diff:E3} > {tol:E1} · {scale:E3}");
+    }
+
+    [Theory]
+    [InlineData(2, new long[] { 3, 4, 8, 8 })]
+    [InlineData(2, new long[] { 2, 3, 5, 4, 7 })]      // [T, B, C, H, W] directly; odd sides floored
+    [InlineData(3, new long[] { 2, 5, 10, 9 })]
+    [InlineData(2, new long[] { 4, 64, 32, 28, 28 })]  // the reference CNN's first pooling, several parallel work items
+    public void AveragePoolEqualsAvgPool2d(int k, long[] shape)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        var x0 = rand(shape);
+        var a = x0.clone().requires_grad_(true);
+        var b = x0.clone().requires_grad_(true);
+        var ya = new AveragePool(k).forward(a);
+        var yb = new AveragePool(k, fused: false).forward(b);
+        var g = randn(yb.shape);
+        ya.backward([g]);
+        yb.backward([g]);
+        CloseRelative(yb, ya, 1e-6, "pooled");
+        Assert.Equal(TestUtil.Values(b.grad!), TestUtil.Values(a.grad!));   // each input gets one output's gradient / k²: exact
+        // hand-computed: the first window of the first plane
+        long w = shape[^1];
+        var flat = x0.reshape(-1).data<float>();
+        float sum = 0;
+        for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) sum += flat[i * (int)w + j];
+        Assert.Equal(sum / (k * k), ya.reshape(-1)[0].item<float>(), 6);
+        using var ng = no_grad();
+        CloseRelative(yb, new AveragePool(k).forward(x0), 1e-6, "no-grad pooled");
+    }
+
+    [Fact]
+    public void AveragePoolRefusesTooSmallInput()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        var e = Assert.Throws<ArgumentException>(() => new AveragePool(2).forward(zeros(1, 1, 1, 5)));
+        Assert.Contains("smaller than the 2×2 window", e.Message);
+    }
+
+    [Theory]
+    [InlineData(4, 4, 3, 1, false)]
+    [InlineData(8, 16, 3, 1, true)]
+    [InlineData(6, 5, 5, 1, false)]
+    [InlineData(4, 8, 3, 2, false)]     // stride 2: LibTorch's backward (not a same convolution)
+    [InlineData(4, 8, 1, 1, false)]     // 1×1
+    public void ConvolutionInputGradientEqualsLibTorch(long inC, long outC, long k, long stride, bool bias)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var conv = nn.Conv2d(inC, outC, k, stride: stride, padding: k / 2, bias: bias);
+        var fused = new TimeDistributed(conv);
+        var reference = new TimeDistributed(conv) { Fused = false };
+        var x0 = randn(new long[] { 3, 4, inC, 11, 11 });
+        (Tensor Y, Tensor Gx, Tensor Gw, Tensor? Gb) Run(TimeDistributed td)
+        {
+            conv.zero_grad();
+            var x = x0.clone().requires_grad_(true);
+            var y = td.forward(x);
+            using var g = ones_like(y).mul_(arange(y.numel()).reshape(y.shape).remainder(7).sub(3));
+            y.backward([g]);
+            return (y.detach(), x.grad!, conv.weight!.grad!.clone(), bias ? conv.bias!.grad!.clone() : null);
+        }
+        var a = Run(fused);
+        var b = Run(reference);
+        Assert.Equal(TestUtil.Values(b.Y), TestUtil.Values(a.Y));
+        CloseRelative(b.Gx, a.Gx, 1e-6, "input gradient");
+        CloseRelative(b.Gw, a.Gw, 1e-6, "weight gradient");
+        if (bias) CloseRelative(b.Gb!, a.Gb!, 1e-6, "bias gradient");
+        Assert.Equal(k % 2 == 1 && stride == 1, SameConvolution.Applies(conv, x0.flatten(0, 1).requires_grad_(true)));
+    }
+
+    [Theory]
+    [InlineData(1.0, new long[] { 2, 6, 5, 7, 3 })]
+    [InlineData(0.5, new long[] { 4, 16, 8, 9, 9 })]    // tdBN scale α·V_th = 0.5
+    [InlineData(1.0, new long[] { 1, 3, 4, 1, 1 })]     // one value per sample and channel
+    public void BatchNormTrainingEqualsLibTorch(double threshold, long[] shape)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(13);
+        long c = shape[2];
+        var fused = new ThresholdDependentBatchNorm(c, threshold: threshold);
+        var reference = new ThresholdDependentBatchNorm(c, threshold: threshold) { Fused = false };
+        using (no_grad())
+        {
+            fused.weight.uniform_(0.5, 1.5); fused.bias.uniform_(-0.5, 0.5);
+            reference.weight.copy_(fused.weight); reference.bias.copy_(fused.bias);
+        }
+        var x0 = randn(shape).mul_(2).add_(0.7);
+        var g = randn(shape);
+        for (int step = 0; step < 2; step++)      // two steps: the running statistics after each
+        {
+            var a = x0.clone().requires_grad_(true);
+            var b = x0.clone().requires_grad_(true);
+            var ya = fused.forward(a);
+            var yb = reference.forward(b);
+            ya.backward([g]);
+            yb.backward([g]);
+            CloseRelative(yb, ya, 1e-5, "output");
+            CloseRelative(b.grad!, a.grad!, 1e-5, "input gradient");
+            CloseRelative(reference.weight.grad!, fused.weight.grad!, 1e-5, "λ gradient");
+            CloseRelative(reference.bias.grad!, fused.bias.grad!, 1e-5, "β gradient");
+            var rb = reference.buffers().ToArray();
+            var fb = fused.buffers().ToArray();
+            CloseRelative(rb[0], fb[0], 1e-6, "running mean");
+            CloseRelative(rb[1], fb[1], 1e-6, "running variance");
+        }
+        // hand-computed: channel 0's output mean is β and its biased variance (λ·α·V_th)² (to ε)
+        using var ng = no_grad();
+        fused.train();
+        var y = fused.forward(x0);
+        var ch = y.select(2, 0);
+        Assert.Equal(fused.bias[0].item<float>(), ch.mean().item<float>(), 4);
+        if (shape[0] * shape[1] * shape[3] * shape[4] > 1)
+        {
+            double expected = Math.Pow(fused.weight[0].item<float>() * threshold, 2);
+            Assert.Equal(expected, ch.sub(ch.mean()).square().mean().item<float>(), 3);
+        }
+    }
+
+    public static IEnumerable<object[]> Models() =>
+        from name in new[] { "cnn", "resnet20", "vgg11" }
+        from rmp in new[] { false, true }
+        select new object[] { name, rmp };
+
+    /// <summary>A training step of each model with every fused kernel against the same weights with every layer in its
+    /// reference form: the same outputs, loss and parameter gradients (the static input takes the repeated-input LIF path).</summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void ModelStepEqualsReferenceKernels(string name, bool rmp)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(14);
+        var fusedOptions = name == "cnn"
+            ? new ModelOptions(TimeSteps: 3, Width: 0.25)
+            : new ModelOptions(TimeSteps: 3, Width: 0.125, InputChannels: 3, InputSize: 16);
+        var referenceOptions = fusedOptions with { Neuron = new NeuronOptions(Fused: false) };
+        var fused = ModelZoo.Create(name, fusedOptions);
+        var reference = ModelZoo.Create(name, referenceOptions);
+        reference.load_state_dict(fused.state_dict());
+        var x = randn(5, fusedOptions.InputChannels, fusedOptions.InputSize, fusedOptions.InputSize).mul_(2);
+        var y = randint(0, 10, [5]);
+        var loss = rmp ? CompositeLoss.Baseline.With(new RmpLoss(), 0.5) : CompositeLoss.Baseline;
+        (Tensor Out, double Loss, Tensor[] Grads) Step(SpikingNetwork m)
+        {
+            m.train();
+            m.RecordActivity(rmp);
+            m.zero_grad();
+            var o = m.forward(x);
+            var parts = loss.Compute(o, y, m.Activity(), 0, 1);
+            parts.Total.backward();
+            return (o.detach(), parts.Total.item<float>(), m.parameters().Select(p => p.grad!.clone()).ToArray());
+        }
+        var a = Step(fused);
+        var b = Step(reference);
+        CloseRelative(b.Out, a.Out, 1e-5, $"{name} output");
+        Assert.Equal(b.Loss, a.Loss, 5);
+        Assert.Equal(b.Grads.Length, a.Grads.Length);
+        for (int i = 0; i < a.Grads.Length; i++) CloseRelative(b.Grads[i], a.Grads[i], 2e-5, $"{name} gradient of parameter {i}");
+        Assert.Contains(a.Grads, g => g.abs().max().item<float>() > 0);
+    }
+}
