@@ -165,6 +165,16 @@ public class PaperTableTests : IDisposable
     }
 
     [Fact]
+    public void ARunningRunOfASweepIsNamedWithItsPlannedSeed()
+    {
+        ResultFolder.WriteSweep(_dir);
+        File.Delete(Path.Combine(_dir, "cnn-t2-rmp-s1", "summary.json"));     // still training: metrics, no summary
+        var note = ReportWriter.IncompleteNote(ResultSet.Load(_dir));
+        Assert.Equal("Incomplete: 2 of 11 run(s) have no completed summary — CNN · T=4 · rmp seed 2 (failed, 2 epoch(s)); " +
+                     "CNN · T=2 · rmp seed 1 (running, 2 epoch(s)).", note);
+    }
+
+    [Fact]
     public void ResultSetOfASweepFolderGroupsRunsByCell()
     {
         ResultFolder.WriteSweep(_dir);

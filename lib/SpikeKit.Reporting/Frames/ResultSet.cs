@@ -93,7 +93,7 @@ public sealed class ResultSet
             {
                 var rel = Path.GetRelativePath(root, d).Replace(Path.DirectorySeparatorChar, '/');
                 var parts = rel.Split('/');
-                if (grid?.CellName(parts[0]) is { } cell) return RunResult.Load(d, cell);
+                if (grid?.CellName(parts[0]) is { } cell) return RunResult.Load(d, cell, grid.SeedOf(parts[0]));
                 bool seeded = parts.Length > 1 && parts[^1].StartsWith("seed", StringComparison.Ordinal);
                 return RunResult.Load(d, seeded ? string.Join('/', parts[..^1]) : rel);
             })

@@ -94,14 +94,16 @@ public sealed partial class RunResult
     /// <summary>Reads a run folder.</summary>
     /// <param name="directory">Folder with the run's files.</param>
     /// <param name="variant">The arm label; null takes the config's variant, else the folder name.</param>
+    /// <param name="seed">The seed when the run has no summary yet (a sweep's plan knows it); null: from a <c>seed&lt;s&gt;</c>
+    /// folder name, else 0.</param>
     /// <exception cref="DirectoryNotFoundException">When the folder does not exist.</exception>
     /// <exception cref="InvalidDataException">When a file is malformed (the message names it and the line).</exception>
-    public static RunResult Load(string directory, string? variant = null)
+    public static RunResult Load(string directory, string? variant = null, long? seed = null)
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such run folder");
         var summaryPath = Path.Combine(directory, RunFiles.Summary);
         var summary = File.Exists(summaryPath) ? RunSummary.Load(summaryPath) : null;
-        long seed = summary?.Config.Seed ?? (SeedFolder().Match(Path.GetFileName(Path.TrimEndingDirectorySeparator(directory))) is { Success: true } m
+        long runSeed = summary?.Config.Seed ?? seed ?? (SeedFolder().Match(Path.GetFileName(Path.TrimEndingDirectorySeparator(directory))) is { Success: true } m
             ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
         variant ??= summary?.Config.Variant ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
 
@@ -117,7 +119,7 @@ public sealed partial class RunResult
         var hist = ReadRows(Path.Combine(directory, RunFiles.Histograms), finished, (f, c) => new HistogramRow(
             Int(f, c, Col.Epoch), Int(f, c, Col.LayerIndex), f[c[Col.Layer]], Int(f, c, Col.Bin), Num(f, c, Col.Left), Num(f, c, Col.Right), (long)Num(f, c, Col.Count)));
         var timing = ReadRows(Path.Combine(directory, RunFiles.Timing), finished, (f, c) => (Int(f, c, Col.Epoch), Num(f, c, Col.TrainSeconds), Num(f, c, Col.EvalSeconds)));
-        return new RunResult(Path.GetFullPath(directory), variant, seed, summary, metrics, metricColumns, layers, hist, timing);
+        return new RunResult(Path.GetFullPath(directory), variant, runSeed, summary, metrics, metricColumns, layers, hist, timing);
     }
 
     [GeneratedRegex(@"^seed(-?\d+)$")]

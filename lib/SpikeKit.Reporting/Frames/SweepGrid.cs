@@ -74,6 +74,9 @@ internal sealed class SweepGrid
 
     public PaperHeading ColumnOf(PlannedRun run) => _byId[run.Id].Column;
 
+    /// <summary>The seed of planned run <paramref name="runId"/>; null for an unknown run id.</summary>
+    public long? SeedOf(string runId) => Plan.Runs.FirstOrDefault(r => r.Id == runId)?.Config.Seed;
+
     /// <summary>The cell's name: its row and column names joined by " · " (e.g. <c>CNN · T=4 · rmp</c>); null for an unknown run id.</summary>
     public string? CellName(string runId)
     {
