@@ -198,17 +198,22 @@ static class SpikeKitCommand
         var dir = new Argument<string>("DIR") { Description = "a run folder, a sweep folder or any folder holding run folders" };
         var outDir = new Option<string>("--out") { Description = "where report.md, charts/ and tables.* go [DIR]", HelpName = "DIR" };
         var offline = Flag("--offline", "embed plotly.js in each chart file (~3.5 MB each) so they open without network");
+        var images = Flag("--images", "also write every chart as a PNG (charts/*.png, shown in report.md); needs Chromium (SPIKEKIT_CHROMIUM or chromium on the PATH)");
         cmd.Arguments.Add(dir);
         cmd.Options.Add(outDir);
         cmd.Options.Add(offline);
+        cmd.Options.Add(images);
         cmd.SetAction(r =>
         {
             var folder = r.GetValue(dir)!;
             if (!Directory.Exists(folder)) throw new UsageException($"{folder}: no such folder");
-            var files = Reporting.ReportWriter.Write(folder, r.GetValue(outDir), r.GetValue(offline));
+            if (r.GetValue(images) && Reporting.Plotting.ChartImage.Browser is null)
+                throw new UsageException("--images: no Chromium or Chrome found (set SPIKEKIT_CHROMIUM, or install chromium)");
+            var files = Reporting.ReportWriter.Write(folder, r.GetValue(outDir), r.GetValue(offline), r.GetValue(images));
             if (files.Incomplete is { } note) Console.Error.WriteLine($"spikekit: note: {note}");
             Console.WriteLine($"Wrote {files.Markdown} and {files.Charts.Count} charts in {Path.GetDirectoryName(files.Charts[0])}");
             if (files.Tables.Count > 0) Console.WriteLine($"Wrote the paper tables: {string.Join(", ", files.Tables)}");
+            if (files.Images is { Count: > 0 } pngs) Console.WriteLine($"Wrote {pngs.Count} chart images (PNG) next to the charts");
             return ExitCodes.Ok;
         });
         return cmd;

@@ -11,7 +11,9 @@ namespace SpikeKit.Reporting;
 /// <param name="Charts">Paths of the chart HTML files.</param>
 /// <param name="Tables">Paths of <c>tables.md</c>, <c>tables.tex</c> and <c>tables.html</c> for a sweep folder; empty otherwise.</param>
 /// <param name="Incomplete">The note naming the runs without a completed summary (also atop <c>report.md</c>); null when every run completed.</param>
-public sealed record ReportFiles(string Markdown, IReadOnlyList<string> Charts, IReadOnlyList<string> Tables, string? Incomplete = null);
+/// <param name="Images">Paths of the charts' PNG images when asked for (<see cref="ReportWriter.Write"/>'s <c>images</c>); empty otherwise.</param>
+public sealed record ReportFiles(string Markdown, IReadOnlyList<string> Charts, IReadOnlyList<string> Tables, string? Incomplete = null,
+    IReadOnlyList<string>? Images = null);
 
 /// <summary>
 /// Writes a report for any result folder (one run, an ablation, a sweep): <c>report.md</c> with the run list, the summary
@@ -28,7 +30,9 @@ public static class ReportWriter
     /// <param name="resultDir">A run, ablation or sweep folder.</param>
     /// <param name="outDir">Where report.md, charts/ and (for a sweep folder) tables.* go.</param>
     /// <param name="offline">Embed plotly.js in every chart file (about 3.5 MB each) instead of referencing the CDN.</param>
-    public static ReportFiles Write(string resultDir, string? outDir = null, bool offline = false)
+    /// <param name="images">Also write each chart as a PNG next to its HTML file (<see cref="ChartImage"/>, needs Chromium) and
+    /// show the images in <c>report.md</c>, for documents that do not run JavaScript.</param>
+    public static ReportFiles Write(string resultDir, string? outDir = null, bool offline = false, bool images = false)
     {
         outDir ??= resultDir;
         var paper = File.Exists(Path.Combine(resultDir, Experiments.SweepPlan.FileName)) ? PaperTable.Load(resultDir) : null;
@@ -52,6 +56,7 @@ public static class ReportWriter
         if (SpansLambdas(results))
             charts.Add(("lambda.html", "Sensitivity to the RMP-Loss weight λ", Charts.LambdaSensitivity(results)));
         var paths = charts.Select(c => ChartHtml.Save(c.Chart, Path.Combine(chartDir, c.File), c.Title, offline)).ToList();
+        var pngs = images ? charts.Select(c => ChartImage.Save(c.Chart, Path.Combine(chartDir, Path.ChangeExtension(c.File, ".png")))).ToList() : [];
 
         var md = new StringBuilder();
         md.AppendLine($"# SpikeKit report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(resultDir)))}");
@@ -102,9 +107,15 @@ public static class ReportWriter
         md.AppendLine();
         var rel = Path.GetRelativePath(Path.GetFullPath(outDir), chartDir).Replace('\\', '/');
         foreach (var c in charts) md.AppendLine($"- [{c.Title}]({rel}/{c.File})");
+        if (images)
+            foreach (var c in charts)
+            {
+                md.AppendLine();
+                md.AppendLine($"![{c.Title}]({rel}/{Path.ChangeExtension(c.File, ".png")})");
+            }
         var mdPath = Path.Combine(outDir, "report.md");
         File.WriteAllText(mdPath, md.ToString());
-        return new ReportFiles(Path.GetFullPath(mdPath), paths, tables, incomplete);
+        return new ReportFiles(Path.GetFullPath(mdPath), paths, tables, incomplete, pngs);
     }
 
     static bool SpansLambdas(ResultSet results) => results.SpansLambdas;

@@ -20,6 +20,21 @@ public class ChartImageTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [FactWhenChromium]
+    public void AReportWithImagesWritesAPngPerChartAndShowsThem()
+    {
+        var sweep = Path.Combine(_dir, "sweep");
+        ResultFolder.WriteSweep(sweep);
+        var files = ReportWriter.Write(sweep, Path.Combine(_dir, "report"), images: true);
+        Assert.Equal(files.Charts.Count, files.Images!.Count);
+        Assert.Equal(files.Charts.Select(c => Path.ChangeExtension(c, ".png")), files.Images);
+        foreach (var png in files.Images)
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]);
+        var md = File.ReadAllText(files.Markdown);
+        Assert.Contains("![Test accuracy per epoch](charts/accuracy.png)", md);
+        Assert.Empty(ReportWriter.Write(sweep, Path.Combine(_dir, "plain")).Images!);
+    }
+
+    [FactWhenChromium]
     public void AChartSavedAsPngAndPdfIsAValidImageOfTheRequestedSize()
     {
         var chart = Charts.AccuracyCurves(Ablation());

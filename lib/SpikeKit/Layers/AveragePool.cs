@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SpikeKit.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -109,7 +111,20 @@ public sealed class AveragePool : nn.Module<Tensor, Tensor>
                     Unsafe.WriteUnaligned(r + j, Unsafe.ReadUnaligned<Vector<float>>(a + j) + Unsafe.ReadUnaligned<Vector<float>>(b + j));
                 for (; j < used; j++) r[j] = a[j] + b[j];
                 float* o = y + i * wo;
-                for (long q = 0; q < wo; q++) o[q] = (r[2 * q] + r[2 * q + 1]) * 0.25f;
+                long q = 0;
+                if (Avx2.IsSupported)
+                {
+                    var quarter = Vector256.Create(0.25f);
+                    for (; q + 8 <= wo; q += 8)
+                    {
+                        // hadd pairs within 128-bit lanes: [r0+r1, r2+r3, r8+r9, r10+r11 | r4+r5, r6+r7, r12+r13, r14+r15],
+                        // then put the 64-bit quarters in order 0, 2, 1, 3
+                        var sum = Avx.HorizontalAdd(Avx.LoadVector256(r + 2 * q), Avx.LoadVector256(r + 2 * q + 8));
+                        var ordered = Avx2.Permute4x64(sum.AsDouble(), 0b11_01_10_00).AsSingle();
+                        Avx.Store(o + q, Avx.Multiply(ordered, quarter));
+                    }
+                }
+                for (; q < wo; q++) o[q] = (r[2 * q] + r[2 * q + 1]) * 0.25f;
             }
         }
     }
@@ -161,7 +176,23 @@ public sealed class AveragePool : nn.Module<Tensor, Tensor>
                 float* r = gx + (k * i + a) * w;
                 long j = 0;
                 if (k == 2)
-                    for (long q = 0; q < wo; q++, j += 2) { float v = gi[q] * 0.25f; r[j] = v; r[j + 1] = v; }
+                {
+                    long q = 0;
+                    if (Avx2.IsSupported)
+                    {
+                        var quarter = Vector256.Create(0.25f);
+                        for (; q + 8 <= wo; q += 8, j += 16)
+                        {
+                            // each of 8 gradients twice: duplicate within 128-bit lanes, then swap the middle quarters
+                            var v = Avx.Multiply(Avx.LoadVector256(gi + q), quarter);
+                            var lo = Avx.UnpackLow(v, v);      // g0 g0 g1 g1 | g4 g4 g5 g5
+                            var hi = Avx.UnpackHigh(v, v);     // g2 g2 g3 g3 | g6 g6 g7 g7
+                            Avx.Store(r + j, Avx.Permute2x128(lo, hi, 0x20));
+                            Avx.Store(r + j + 8, Avx.Permute2x128(lo, hi, 0x31));
+                        }
+                    }
+                    for (; q < wo; q++, j += 2) { float v = gi[q] * 0.25f; r[j] = v; r[j + 1] = v; }
+                }
                 else
                     for (long q = 0; q < wo; q++)
                     {

@@ -27,6 +27,7 @@ public class FusedLayerTests
     [InlineData(2, new long[] { 3, 4, 8, 8 })]
     [InlineData(2, new long[] { 2, 3, 5, 4, 7 })]      // [T, B, C, H, W] directly; odd sides floored
     [InlineData(3, new long[] { 2, 5, 10, 9 })]
+    [InlineData(2, new long[] { 2, 3, 7, 41 })]        // vector path (16 outputs per row and a tail), odd height
     [InlineData(2, new long[] { 4, 64, 32, 28, 28 })]  // the reference CNN's first pooling, several parallel work items
     public void AveragePoolEqualsAvgPool2d(int k, long[] shape)
     {
