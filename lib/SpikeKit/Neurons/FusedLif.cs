@@ -41,12 +41,9 @@ internal static class FusedLif
             using var noGrad = no_grad();
             return Run(x, o, needPotentials);
         }
-        if (x.shape[0] > 1 && RepeatedInput.SourceOf(x) is { requires_grad: true } source)
-        {
-            var repeated = RepeatFunction.apply(source, x.shape[0], o, needPotentials);
-            return (repeated[0], needPotentials ? repeated[1] : null);
-        }
-        var outs = Function.apply(x, o, needPotentials);
+        var outs = x.shape[0] > 1 && RepeatedInput.SourceOf(x) is { requires_grad: true } source
+            ? Function.apply(source, o, needPotentials, x.shape[0])
+            : Function.apply(x, o, needPotentials, 0L);
         return (outs[0], needPotentials ? outs[1] : null);
     }
 
@@ -367,35 +364,9 @@ internal static class FusedLif
         return gPot + g * sg.Derivative(pre - vth, k) + gu * dUdP;
     }
 
-    /// <summary>The node for an input repeated over T: its input is the source <c>[B, ...]</c>, its gradient Σ_t ∂L/∂x[t].</summary>
-    sealed class RepeatFunction : autograd.MultiTensorFunction<RepeatFunction>
-    {
-        public override string Name => "SpikeKitFusedLifRepeated";
-
-        public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
-        {
-            var source = (Tensor)vars[0];
-            long steps = (long)vars[1];
-            var o = (NeuronOptions)vars[2];
-            bool needPotentials = (bool)vars[3];
-            using var expanded = source.unsqueeze(0).expand([steps, .. source.shape]);
-            var (spikes, pots) = Run(expanded, o, writePotentials: needPotentials);
-            ctx.save_for_backward([source]);
-            ctx.save_data("o", o);
-            ctx.save_data("p", needPotentials);
-            ctx.save_data("t", steps);
-            return needPotentials ? [spikes, pots!] : [spikes];
-        }
-
-        public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
-        {
-            using var source = ctx.get_saved_variables()[0];
-            var o = (NeuronOptions)ctx.get_data("o");
-            bool hasPotentials = (bool)ctx.get_data("p");
-            return [RepeatBackward(source, (long)ctx.get_data("t"), grad_outputs[0], hasPotentials ? grad_outputs[1] : null, o), null!, null!, null!];
-        }
-    }
-
+    /// <summary>The node. Inputs: the input <c>x</c> <c>[T, B, ...]</c>, the options, whether potentials are an output, and
+    /// T when <c>x</c> is instead the source <c>[B, ...]</c> of an input repeated over T (0 otherwise); then the node's
+    /// gradient is Σ_t ∂L/∂x[t] and only the source is saved.</summary>
     sealed class Function : autograd.MultiTensorFunction<Function>
     {
         public override string Name => "SpikeKitFusedLif";
@@ -405,12 +376,15 @@ internal static class FusedLif
             var x = (Tensor)vars[0];
             var o = (NeuronOptions)vars[1];
             bool needPotentials = (bool)vars[2];
-            var (spikes, pots) = Run(x, o, writePotentials: needPotentials || !o.Recompute);
+            long repeat = (long)vars[3];
+            using var input = repeat > 0 ? x.unsqueeze(0).expand([repeat, .. x.shape]) : x.alias();
+            var (spikes, pots) = Run(input, o, writePotentials: needPotentials || (repeat == 0 && !o.Recompute));
             // Potentials that are not an output are still saved (without Recompute); the step's dispose scope releases
             // this handle, the saved variable keeps its own reference until backward has run.
-            ctx.save_for_backward([o.Recompute ? x : pots!]);
+            ctx.save_for_backward([repeat > 0 || o.Recompute ? x : pots!]);
             ctx.save_data("o", o);
             ctx.save_data("p", needPotentials);
+            ctx.save_data("t", repeat);
             return needPotentials ? [spikes, pots!] : [spikes];
         }
 
@@ -418,8 +392,10 @@ internal static class FusedLif
         {
             using var saved = ctx.get_saved_variables()[0];
             var o = (NeuronOptions)ctx.get_data("o");
-            bool hasPotentials = (bool)ctx.get_data("p");
-            return [Backward(saved, grad_outputs[0], hasPotentials ? grad_outputs[1] : null, o), null!, null!];
+            var gp = (bool)ctx.get_data("p") ? grad_outputs[1] : null;
+            long repeat = (long)ctx.get_data("t");
+            var gx = repeat > 0 ? RepeatBackward(saved, repeat, grad_outputs[0], gp, o) : Backward(saved, grad_outputs[0], gp, o);
+            return [gx, null!, null!, null!];
         }
     }
 }
