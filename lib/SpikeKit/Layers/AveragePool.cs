@@ -84,15 +84,21 @@ public sealed class AveragePool : nn.Module<Tensor, Tensor>
             float* xp = CpuKernel.Ptr(src), yp = CpuKernel.Ptr(y);
             CpuKernel.ParallelItems(planes, h * w, (start, end) =>
             {
-                for (long c = start; c < end; c++)
-                {
-                    if (k == 2) Forward2(xp + c * h * w, yp + c * (h / 2) * (w / 2), h, w);
-                    else ForwardK(xp + c * h * w, yp + c * (h / k) * (w / k), h, w, k);
-                }
+                for (long c = start; c < end; c++) PoolPlane(xp + c * h * w, yp + c * (h / k) * (w / k), h, w, k);
             });
         }
         return y;
     }
+
+    /// <summary>Pools one <paramref name="h"/>×<paramref name="w"/> plane into <c>y</c> (also used by the fused LIF + pooling node).</summary>
+    internal static unsafe void PoolPlane(float* x, float* y, long h, long w, int k)
+    {
+        if (k == 2) Forward2(x, y, h, w);
+        else ForwardK(x, y, h, w, k);
+    }
+
+    /// <summary>The gradient of one plane: every input gets its window's output gradient / k² (0 outside the windows).</summary>
+    internal static unsafe void UnpoolPlane(float* g, float* gx, long h, long w, int k) => BackwardPlane(g, gx, h, w, k);
 
     /// <summary>2×2: the two input rows are added as vectors, then adjacent pairs of the row sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -40,6 +40,16 @@ public static class Blocks
     /// <summary>k×k average pooling (stride k), fused unless the options ask for the reference kernels.</summary>
     public static AveragePool AvgPool(ModelOptions o, int kernel = 2) => new(kernel, o.NeuronOrDefault.Fused);
 
+    /// <summary><paramref name="pool"/>(<paramref name="neuron"/>(<paramref name="x"/>)): one fused node when both run fused
+    /// kernels and the neuron records no activity (training without a potential-based regularizer, inference without probes;
+    /// the spikes are then never stored), else the two layers one after the other. Same values and gradients either way.</summary>
+    public static Tensor FireAndPool(SpikingNeuron neuron, AveragePool pool, Tensor x)
+    {
+        if (pool.Fused && neuron is LifNeuron lif && lif.ForwardPooled(x, pool.Kernel) is { } pooled) return pooled;
+        using var spikes = neuron.forward(x);
+        return pool.forward(spikes);
+    }
+
     /// <summary>Applies a time-norm module to a static <c>[B, ...]</c> tensor by treating it as T = 1.</summary>
     sealed class StaticNorm : nn.Module<Tensor, Tensor>
     {

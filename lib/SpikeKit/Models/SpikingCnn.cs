@@ -13,7 +13,8 @@ namespace SpikeKit.Models;
 /// </summary>
 public sealed class SpikingCnn : SpikingNetwork
 {
-    readonly nn.Module<Tensor, Tensor> conv1, norm1, conv2, norm2, pool, classifier;
+    readonly nn.Module<Tensor, Tensor> conv1, norm1, conv2, norm2, classifier;
+    readonly AveragePool pool;
     readonly SpikingNeuron lif1, lif2;
 
     /// <summary>Builds the network.</summary>
@@ -51,12 +52,10 @@ public sealed class SpikingCnn : SpikingNetwork
     /// <inheritdoc />
     protected override Tensor Body(Tensor x)
     {
-        using var s1 = lif1.forward(x);
-        using var p1 = pool.forward(s1);
+        using var p1 = Blocks.FireAndPool(lif1, pool, x);
         using var c2 = conv2.forward(p1);
         using var n2 = norm2.forward(c2);
-        using var s2 = lif2.forward(n2);
-        using var p2 = pool.forward(s2);
+        using var p2 = Blocks.FireAndPool(lif2, pool, n2);
         return classifier.forward(p2);
     }
 }

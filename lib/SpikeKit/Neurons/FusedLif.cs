@@ -47,6 +47,135 @@ internal static class FusedLif
         return (outs[0], needPotentials ? outs[1] : null);
     }
 
+    /// <summary>
+    /// Spikes pooled k×k (stride k) in one node, the spikes themselves never stored: <c>AveragePool(k)(LIF(x))</c> for
+    /// <c>x</c> <c>[T, B, C, H, W]</c> (or a repeated input, whose source is then the node's input), giving
+    /// <c>[T, B, C, H/k, W/k]</c>. Per plane (one b, c): the forward recurrence into a buffer of T planes of spikes, each pooled;
+    /// backward: the pooled gradient spread back over the windows (÷k²) into a buffer, then the BPTT loop that recomputes the
+    /// potentials from the input. The same values and gradients as the two layers one after the other (the same per-element
+    /// arithmetic). Only for a built-in surrogate; null otherwise (the caller runs the two layers).
+    /// </summary>
+    public static Tensor? ForwardPooled(Tensor x, NeuronOptions o, int k)
+    {
+        if (x.dim() != 5 || x.shape[3] < k || x.shape[4] < k || !o.SurrogateOrDefault.HasKernel) return null;
+        if (!x.requires_grad || !is_grad_enabled())
+        {
+            using var noGrad = no_grad();
+            return PooledForward(x, o, k);
+        }
+        return x.shape[0] > 1 && RepeatedInput.SourceOf(x) is { requires_grad: true } source
+            ? PooledFunction.apply(source, o, k, x.shape[0])
+            : PooledFunction.apply(x, o, k, 0L);
+    }
+
+    static Tensor PooledForward(Tensor x, NeuronOptions o, int k)
+    {
+        long steps = x.shape[0], h = x.shape[3], w = x.shape[4], hw = h * w, planes = x.shape[1] * x.shape[2];
+        long ho = h / k, wo = w / k;
+        var (src, xStride) = Source(x, planes * hw);
+        using (src)
+        {
+            var y = empty([steps, x.shape[1], x.shape[2], ho, wo], ScalarType.Float32);
+            unsafe
+            {
+                float* xp = CpuKernel.Ptr(src), yp = CpuKernel.Ptr(y);
+                float tau = (float)o.Tau, vth = (float)o.Threshold;
+                bool hard = o.Reset == ResetMode.Hard;
+                CpuKernel.ParallelItems(planes, steps * hw, (start, end) =>
+                {
+                    var spikes = new float[steps * hw];
+                    fixed (float* s = spikes)
+                        for (long c = start; c < end; c++)
+                        {
+                            ForwardChunk(xp + c * hw, xStride, s, null, hw, steps, 0, hw, tau, vth, hard);
+                            for (long t = 0; t < steps; t++)
+                                Layers.AveragePool.PoolPlane(s + t * hw, yp + (t * planes + c) * ho * wo, h, w, k);
+                        }
+                });
+            }
+            return y;
+        }
+    }
+
+    /// <summary>∂L/∂x (or ∂L/∂source, summed over T, when <paramref name="repeat"/> is T) of the pooled node.</summary>
+    static Tensor PooledBackward(Tensor saved, long repeat, Tensor gradPooled, NeuronOptions o, int k)
+    {
+        using var gq = gradPooled.contiguous();
+        long steps = gq.shape[0];
+        var shape = saved.shape;
+        long h = shape[^2], w = shape[^1], hw = h * w, planes = repeat > 0 ? shape[0] * shape[1] : shape[1] * shape[2];
+        long ho = h / k, wo = w / k;
+        using var src = saved.contiguous();
+        var gx = empty(shape, ScalarType.Float32);
+        var runner = new PooledBackwardRunner(src, gq, gx, o, k, steps, repeat > 0, planes, h, w, ho, wo);
+        if (!o.SurrogateOrDefault.RunKernel(runner)) throw new InvalidOperationException("pooled LIF: the surrogate has no kernel");
+        return gx;
+    }
+
+    sealed class PooledBackwardRunner(Tensor src, Tensor gq, Tensor gx, NeuronOptions o, int k, long steps, bool repeated,
+        long planes, long h, long w, long ho, long wo) : ISurrogateKernelRunner
+    {
+        public unsafe void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel
+        {
+            float* xp = CpuKernel.Ptr(src), gqp = CpuKernel.Ptr(gq), gxp = CpuKernel.Ptr(gx);
+            long hw = h * w;
+            var template = new BackwardArgs
+            {
+                Steps = steps, N = hw, XStride = repeated ? 0 : planes * hw, Tau = (float)o.Tau, Vth = (float)o.Threshold,
+                Hard = o.Reset == ResetMode.Hard, Detach = o.DetachReset, FromInput = true, SumOverTime = repeated,
+            };
+            var sg = kernel;
+            CpuKernel.ParallelItems(planes, steps * hw, (start, end) =>
+            {
+                var spread = new float[steps * hw];
+                var grads = repeated ? null : new float[steps * hw];
+                fixed (float* gO = spread)
+                fixed (float* gBuf = grads)
+                    for (long c = start; c < end; c++)
+                    {
+                        for (long t = 0; t < steps; t++)
+                            Layers.AveragePool.UnpoolPlane(gqp + (t * planes + c) * ho * wo, gO + t * hw, h, w, k);
+                        var a = template;
+                        a.Src = xp + c * hw;
+                        a.GradSpikes = gO;
+                        a.GradInput = repeated ? gxp + c * hw : gBuf;
+                        BackwardRecomputeChunk(a, sg, 0, hw);
+                        if (!repeated)
+                            for (long t = 0; t < steps; t++)
+                                new ReadOnlySpan<float>(gBuf + t * hw, (int)hw).CopyTo(new Span<float>(gxp + (t * planes + c) * hw, (int)hw));
+                    }
+            });
+        }
+    }
+
+    /// <summary>The pooled node. Inputs: <c>x</c> <c>[T, B, C, H, W]</c> (or the source <c>[B, C, H, W]</c> of a repeated
+    /// input, with T as the last input; 0 otherwise), the options and k. Saves only its input.</summary>
+    sealed class PooledFunction : autograd.SingleTensorFunction<PooledFunction>
+    {
+        public override string Name => "SpikeKitFusedLifPool";
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var x = (Tensor)vars[0];
+            var o = (NeuronOptions)vars[1];
+            int k = (int)vars[2];
+            long repeat = (long)vars[3];
+            using var input = repeat > 0 ? x.unsqueeze(0).expand([repeat, .. x.shape]) : x.alias();
+            ctx.save_for_backward([x]);
+            ctx.save_data("o", o);
+            ctx.save_data("k", k);
+            ctx.save_data("t", repeat);
+            return PooledForward(input, o, k);
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+        {
+            using var saved = ctx.get_saved_variables()[0];
+            return [PooledBackward(saved, (long)ctx.get_data("t"), grad_output, (NeuronOptions)ctx.get_data("o"), (int)ctx.get_data("k")),
+                null!, null!, null!];
+        }
+    }
+
     /// <summary>The input as a base pointer source: an input expanded over T (stride 0, as the direct-encoding stem gives)
     /// is read in place with step stride 0; anything else is made contiguous (a no-op when it already is).</summary>
     static (Tensor Source, long StepStride) Source(Tensor x, long n)

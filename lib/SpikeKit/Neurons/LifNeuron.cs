@@ -39,6 +39,19 @@ public class LifNeuron : SpikingNeuron
     /// <summary><c>φ(v)</c> with the rectifier of the options, else an alias of <paramref name="v"/>.</summary>
     protected Tensor Rectify(Tensor v) => Options.Rectifier is { } r ? r.Apply(v) : v.alias();
 
+    /// <summary>
+    /// <c>AveragePool(k)(forward(x))</c> as one fused node that never stores the spikes (<see cref="FusedLif.ForwardPooled"/>),
+    /// when this neuron runs the fused kernel with a built-in surrogate, records no activity and <paramref name="x"/> is
+    /// <c>[T, B, C, H, W]</c> on the CPU in float32; null otherwise (then run the neuron and the pooling one after the other).
+    /// </summary>
+    internal Tensor? ForwardPooled(Tensor x, int k)
+    {
+        if (!CanFuse || RecordActivity || !FusedLif.Supports(x)) return null;
+        var pooled = FusedLif.ForwardPooled(x, Options, k);
+        if (pooled is not null) ClearActivity();
+        return pooled;
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {

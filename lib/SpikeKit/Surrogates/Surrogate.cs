@@ -44,6 +44,15 @@ public abstract record Surrogate
     /// </summary>
     internal virtual bool RunKernel(ISurrogateKernelRunner runner) => false;
 
+    /// <summary>True for the built-in surrogates, whose σ' the fused kernels evaluate in their loops.</summary>
+    internal bool HasKernel => RunKernel(NoKernel.Instance);
+
+    sealed class NoKernel : ISurrogateKernelRunner
+    {
+        public static readonly NoKernel Instance = new();
+        public void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel { }
+    }
+
     /// <summary>Spikes <c>H(x)</c> (as 0/1 in <paramref name="x"/>'s dtype) whose gradient is <c>σ'(x)</c>.</summary>
     public Tensor Spike(Tensor x)
     {

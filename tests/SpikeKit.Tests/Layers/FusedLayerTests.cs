@@ -2,6 +2,7 @@ using SpikeKit.Layers;
 using SpikeKit.Losses;
 using SpikeKit.Models;
 using SpikeKit.Neurons;
+using SpikeKit.Surrogates;
 using SpikeKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -142,6 +143,60 @@ public class FusedLayerTests
             double expected = Math.Pow(fused.weight[0].item<float>() * threshold, 2);
             Assert.Equal(expected, ch.sub(ch.mean()).square().mean().item<float>(), 3);
         }
+    }
+
+    public static IEnumerable<object[]> PoolCases() =>
+        from reset in new[] { ResetMode.Hard, ResetMode.Soft }
+        from detach in new[] { false, true }
+        from surrogate in Surrogate.Names
+        from repeated in new[] { false, true }
+        select new object[] { reset, detach, surrogate, repeated, surrogate == "tanh" ? 3 : 2 };
+
+    /// <summary>The fused LIF + pooling node (spikes never stored) against the neuron and the pooling one after the other:
+    /// bitwise the same pooled spikes and input gradient (the same per-element arithmetic), for [T, B, C, H, W] inputs and
+    /// repeated ones, odd sides.</summary>
+    [Theory]
+    [MemberData(nameof(PoolCases))]
+    public void FireAndPoolEqualsTheNeuronThenThePooling(ResetMode reset, bool detach, string surrogate, bool repeated, int k)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(15);
+        var options = new NeuronOptions(Reset: reset, DetachReset: detach, Surrogate: Surrogate.FromName(surrogate));
+        var x0 = repeated ? rand(3, 4, 7, 9).mul_(1.5).sub_(0.2) : rand(new long[] { 5, 3, 4, 7, 9 }).mul_(1.5).sub_(0.2);
+        var g = randn(new long[] { 5, 3, 4, 7 / k, 9 / k });
+        (double[] Y, double[] G) Run(bool fused)
+        {
+            var leaf = x0.clone().requires_grad_(true);
+            var x = repeated ? RepeatedInput.Expand(leaf, 5) : leaf;
+            var lif = new LifNeuron(options) { RecordActivity = false };
+            var pool = new AveragePool(k, fused);
+            var y = Blocks.FireAndPool(lif, pool, x);
+            Assert.Equal(new long[] { 5, 3, 4, 7 / k, 9 / k }, y.shape);
+            y.backward([g]);
+            return (TestUtil.Values(y), TestUtil.Values(leaf.grad!));
+        }
+        var a = Run(fused: true);
+        var b = Run(fused: false);
+        Assert.Equal(b.Y, a.Y);
+        Assert.Equal(b.G, a.G);
+        Assert.Contains(a.Y, v => v > 0);
+        Assert.Contains(a.G, v => v != 0);
+        using var ng = no_grad();
+        var lifNoGrad = new LifNeuron(options) { RecordActivity = false };
+        Assert.Equal(b.Y, TestUtil.Values(Blocks.FireAndPool(lifNoGrad, new AveragePool(k), repeated ? x0.unsqueeze(0).expand(5, 3, 4, 7, 9) : x0)));
+    }
+
+    [Fact]
+    public void FireAndPoolRecordingActivityRunsTheTwoLayers()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var lif = new LifNeuron();      // records activity: the spikes and potentials are kept for losses and probes
+        var y = Blocks.FireAndPool(lif, new AveragePool(2), rand(new long[] { 2, 1, 1, 4, 4 }).requires_grad_(true));
+        Assert.NotNull(lif.Activity);
+        Assert.Equal(new long[] { 2, 1, 1, 4, 4 }, lif.Activity!.Value.Spikes.shape);
+        Assert.Equal(new long[] { 2, 1, 1, 2, 2 }, y.shape);
     }
 
     public static IEnumerable<object[]> Models() =>
