@@ -59,7 +59,7 @@ static partial class Compare
         var plan = Plan(s);
         var full = Plan(ReadSettings(new Options([]), root));
         Log($"plan: {plan.Count} groups, {plan.Sum(g => g.Make("snntorch").Length)} workers; expected duration on the reference 2-core machine " +
-            $"≈ {Estimate(s, plan) / 60:F0} min (the full default run ≈ {Estimate(ReadSettings(new Options([]), root), full) / 60:F0} min)");
+            $"≈ {Estimate(s, plan) / 60:F1} min (the full default run ≈ {Estimate(ReadSettings(new Options([]), root), full) / 60:F1} min)");
         if (a.Bool("plan", false))
         {
             foreach (var g in plan)
@@ -115,12 +115,12 @@ static partial class Compare
             Ts: Ints("t", "1,2,4,8,16"),
             RoundsOverride: a.Int("rounds", 0),
             WarmupOverride: a.Int("warmup", -1),
-            LifRounds: a.Int("lif-rounds", quick ? 1 : 3),
+            LifRounds: a.Int("lif-rounds", quick ? 1 : 2),
             LifSteps: Ints("lif-t", "4,8,16"),
             LifFeatures: a.Int("lif-features", quick ? 16384 : 65536),
-            EpochSamples: a.Int("epoch-samples", quick ? 640 : 4000),
+            EpochSamples: a.Int("epoch-samples", quick ? 640 : 2560),
             EpochRounds: a.Int("epoch-rounds", quick ? 1 : 2),
-            SoakSteps: a.Int("soak-steps", quick ? 120 : 300),
+            SoakSteps: a.Int("soak-steps", quick ? 120 : 250),
             SoakPython: a.Bool("soak-python", false),
             ResNetWidth: a.Double("resnet-width", 0.25),
             Peers: peers,
@@ -157,7 +157,7 @@ static partial class Compare
         int rounds, warmup;
         if (s.Quick)
         {
-            rounds = t == 4 ? 3 : net == "resnet20" && t >= 8 ? 1 : 2;
+            rounds = t == 4 ? 2 : 1;
             warmup = 1;
         }
         else
@@ -165,24 +165,32 @@ static partial class Compare
             bool resnet = net == "resnet20";
             rounds = work switch
             {
-                "rmp" => resnet ? 5 : 8,
-                "ablation" or "busy" => 8,
-                "profile" => resnet ? 5 : 8,
+                "rmp" => resnet ? 4 : 6,
+                "ablation" => 6,
+                "busy" => 4,
+                "profile" => resnet ? 4 : 6,
                 _ => t switch
                 {
-                    <= 2 => resnet ? 5 : 8,
-                    4 => resnet ? 8 : 15,
-                    8 => resnet ? 3 : 5,
-                    _ => resnet ? 2 : 3,
+                    <= 2 => resnet ? 4 : 6,
+                    4 => resnet ? 6 : 12,
+                    8 => resnet ? 2 : 4,
+                    _ => 2,
                 },
             };
-            warmup = t >= 8 ? 1 : work is "train" or "infer" && t == 4 && !resnet ? 3 : 2;
+            warmup = t >= 8 || work == "busy" ? 1 : work is "train" or "infer" && t == 4 && !resnet ? 3 : 2;
             if (resnet && t <= 2) warmup = 1;
         }
         return (s.WarmupOverride >= 0 ? s.WarmupOverride : warmup, s.RoundsOverride > 0 ? s.RoundsOverride : rounds);
     }
 
     static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>glibc's environment variables for the malloc thresholds SpikeKit's <see cref="TorchNative.TuneAllocator"/> sets.</summary>
+    static readonly Dictionary<string, string> SpikeKitMalloc = new()
+    {
+        ["MALLOC_MMAP_THRESHOLD_"] = I(TorchNative.HeapAllocationLimit),
+        ["MALLOC_TRIM_THRESHOLD_"] = I(TorchNative.HeapTopKept),
+    };
 
     static List<Group> Plan(Settings s)
     {
@@ -231,11 +239,8 @@ static partial class Compare
                             string[] c = [.. Common(net, t, th), "--net", net];
                             list.Add(new(g, "SpikeKit convolutions", Side.SpikeKit, "convs", c)
                             { Work = "convs", Net = net, T = t, Threads = th, Who = "spikekit", EstimateMs = Cost.Step("convs", net, "spikekit", t, th, "") });
-                            foreach (var (layout, who, label) in new[] { ("spikekit", "pytorch", "PyTorch convolutions, SpikeKit's shapes"),
-                                         ("perstep", "snntorch", "PyTorch convolutions, per step on [B]"), ("multi", "spikingjelly", "PyTorch convolutions on [T·B]") })
-                                if (who == "pytorch" || s.Peers.Contains(who))
-                                    list.Add(new(g, label, Side.PyTorch, "convs", [.. c, "--layout", layout])
-                                    { Work = "convs", Net = net, T = t, Threads = th, Who = who, EstimateMs = Cost.Step("convs", net, "pytorch", t, th, "") });
+                            list.Add(new(g, "PyTorch convolutions (SpikeKit's shapes, per step on [B], on [T·B], in turn)", Side.PyTorch, "convs", [.. c, "--layout", "all"])
+                            { Work = "convs", Net = net, T = t, Threads = th, Who = "pytorch", Env = SpikeKitMalloc, EstimateMs = 3 * Cost.Step("convs", net, "pytorch", t, th, "") });
                         }
                         return [.. list];
                     }, warm, rounds));
@@ -262,7 +267,6 @@ static partial class Compare
             string g = $"ablation cnn T=4 {s.Threads[0]}t";
             var (warm, rounds) = RoundsFor(s, "ablation", "cnn", 4);
             int th = s.Threads[0];
-            var sjMalloc = new Dictionary<string, string> { ["MALLOC_MMAP_THRESHOLD_"] = I(TorchNative.HeapAllocationLimit), ["MALLOC_TRIM_THRESHOLD_"] = I(TorchNative.HeapTopKept) };
             Spec N(string label, string loss, params string[] extra) => Peer(g, "ablation", "cnn", 4, th, loss, "naive", label, extra);
             groups.Add(new("ablation", g, _ =>
             [
@@ -270,7 +274,7 @@ static partial class Compare
                 Sk(g, "ablation", "cnn", 4, th, "baseline", "SpikeKit, op-by-op LIF (Fused: false)", ["--variant", "opbyop"]) with { EstimateMs = Cost.Step("train", "cnn", "spikekit", 4, th, "") * 2.4 },
                 Sk(g, "ablation", "cnn", 4, th, "baseline", "SpikeKit without its allocator tuning (SPIKEKIT_MALLOC_TUNING=0)") with { Env = new Dictionary<string, string> { ["SPIKEKIT_MALLOC_TUNING"] = "0" } },
                 Peer(g, "ablation", "cnn", 4, th, "baseline", "snntorch", "snnTorch design"),
-                Peer(g, "ablation", "cnn", 4, th, "baseline", "snntorch", "snnTorch design with SpikeKit's malloc thresholds") with { Env = sjMalloc },
+                Peer(g, "ablation", "cnn", 4, th, "baseline", "snntorch", "snnTorch design with SpikeKit's malloc thresholds") with { Env = SpikeKitMalloc },
                 Peer(g, "ablation", "cnn", 4, th, "baseline", "spikingjelly", "SpikingJelly design"),
                 N("naive + RMP term (the original peer as it was run: CE + 0.5·RMP)", "rmp"),
                 N("naive (baseline loss; potentials still kept and stacked)", "baseline"),
@@ -303,8 +307,8 @@ static partial class Compare
             var (warm, rounds) = RoundsFor(s, "busy", "cnn", 4);
             groups.Add(new("busy", g, fastest =>
             [
-                Sk(g, "busy", "cnn", 4, th, "baseline") with { EstimateMs = Cost.Step("train", "cnn", "spikekit", 4, 1, "") * 2 },
-                Peer(g, "busy", "cnn", 4, th, "baseline", fastest) with { EstimateMs = Cost.Step("train", "cnn", fastest, 4, 1, "") * 2 },
+                Sk(g, "busy", "cnn", 4, th, "baseline") with { EstimateMs = Cost.Step("train", "cnn", "spikekit", 4, 1, "") * 4 },
+                Peer(g, "busy", "cnn", 4, th, "baseline", fastest) with { EstimateMs = Cost.Step("train", "cnn", fastest, 4, 1, "") * 10 },
             ], warm, rounds, Busy: true));
         }
         if (s.Parts.Contains("epoch"))
@@ -377,7 +381,7 @@ static partial class Compare
             return at * features / 65536.0;
         }
 
-        public static double StartSeconds(Spec s) => s.Side == Side.PyTorch ? 2.0 : 1.0;
+        public static double StartSeconds(Spec s) => s.Side == Side.PyTorch ? 4.0 : 1.5;
     }
 
     // ------------------------------------------------------------------------------------------------------------------

@@ -25,7 +25,21 @@ static partial class Compare
         Result? Step(string work, string net, int t, int th, string who, string loss = "baseline") =>
             Find(x => x.Work == work && x.Net == net && x.T == t && x.Threads == th && x.Who == who && x.Loss == loss && x.Kind != "convs");
 
-        Result? Convs(string net, int t, string who) => Find(x => x.Work == "convs" && x.Net == net && x.T == t && x.Who == who);
+        /// <summary>Median time of the convolutions alone: SpikeKit's (<paramref name="layout"/> "spikekit" on the SpikeKit side),
+        /// or PyTorch's in a layout ("pytorch": SpikeKit's shapes, "perstep": the snnTorch design's, "multi": all on [T·B]).</summary>
+        double? Convs(string net, int t, string layout, bool spikekit = false)
+        {
+            var r = Find(x => x.Work == "convs" && x.Net == net && x.T == t && x.Side == (spikekit ? Side.SpikeKit : Side.PyTorch));
+            if (r is null) return null;
+            if (spikekit) return r.Median;
+            string key = (layout == "pytorch" ? "spikekit" : layout) + "_ms";
+            var v = r.Steps.Where(x => x.TryGetProperty(key, out _)).Select(x => x.GetProperty(key).GetDouble()).ToList();
+            return v.Count == 0 ? null : Stat.Quantile(v, 0.5);
+        }
+
+        double? SkConvs(string net, int t) => Convs(net, t, "spikekit", spikekit: true);
+
+        Result? SkConvsResult(string net, int t) => Find(x => x.Work == "convs" && x.Net == net && x.T == t && x.Side == Side.SpikeKit);
 
         /// <summary>SpikeKit ÷ each peer, and ÷ the fastest peer, for one cell of the grid.</summary>
         (Result? Sk, Dictionary<string, Result> Peers, Result? Fastest) Cell(string work, string net, int t, int th, string loss = "baseline")
@@ -113,8 +127,8 @@ static partial class Compare
         double? Overhead(string net, int t)
         {
             var sk = Step("train", net, t, s.Threads[0], "spikekit");
-            var c = Convs(net, t, "spikekit");
-            return sk is null || c is null ? null : (sk.Median - c.Median) / c.Median;
+            var c = SkConvs(net, t);
+            return sk is null || c is null ? null : (sk.Median - c.Value) / c.Value;
         }
 
         void Summary()
@@ -177,12 +191,12 @@ static partial class Compare
 
         void Roofline()
         {
-            var nets = new[] { "cnn", "resnet20" }.Where(n => s.Ts.Any(t => Convs(n, t, "spikekit") is not null)).ToList();
+            var nets = new[] { "cnn", "resnet20" }.Where(n => s.Ts.Any(t => SkConvs(n, t) is not null)).ToList();
             if (nets.Count == 0) return;
             L($"## Convolutions alone: the roofline of each step ({s.Threads[0]} thread)");
             L();
             L("The harness times the network's convolutions by themselves, forward + backward with the shapes of one training step");
-            L("(weight gradients everywhere, input gradients everywhere but on the image), in a worker of the same group as the steps:");
+            L("(weight gradients everywhere, input gradients everywhere but on the image), in workers of the same group as the steps:");
             L("on SpikeKit (TorchSharp, LibTorch 2.10) with SpikeKit's shapes (the stem once on `[B, ...]`, the rest on `[T·B, ...]`),");
             L("and on PyTorch 1.13 with the same shapes and with the peers' own layouts (snnTorch: every convolution on `[B, ...]`,");
             L("T times; SpikingJelly: all on `[T·B, ...]`, the stem included). **Overhead** = (step − convolutions) / convolutions:");
@@ -191,7 +205,7 @@ static partial class Compare
             foreach (var net in nets)
             {
                 L($"**{(net == "cnn" ? "Reference CNN" : $"ResNet-20 ×{s.ResNetWidth.ToString(Ci)}")}** (forward GMAC of the convolutions at T = 4: " +
-                  $"{(Convs(net, 4, "spikekit") is { } c4 && c4.Ready.TryGetProperty("gmacs_forward", out var gm) ? gm.GetDouble().ToString("F2", Ci) : "–")})");
+                  $"{(SkConvsResult(net, 4) is { } c4 && c4.Ready.TryGetProperty("gmacs_forward", out var gm) ? gm.GetDouble().ToString("F2", Ci) : "–")})");
                 L();
                 L("| T | SpikeKit step ms | SpikeKit convolutions ms | **SpikeKit overhead** | PyTorch 1.13 convolutions, SpikeKit's shapes ms | " +
                   "snnTorch design: step / convolutions per step ms, overhead | SpikingJelly design: step / convolutions on [T·B] ms, overhead | naive: step ms, overhead vs SpikeKit's shapes |");
@@ -199,16 +213,16 @@ static partial class Compare
                 foreach (int t in s.Ts)
                 {
                     var sk = Step("train", net, t, s.Threads[0], "spikekit");
-                    var c = Convs(net, t, "spikekit");
+                    var c = SkConvs(net, t);
                     if (sk is null || c is null) continue;
                     var pc = Convs(net, t, "pytorch");
-                    string PeerCell(string who, Result? conv)
+                    string PeerCell(string who, double? conv)
                     {
                         var st = Step("train", net, t, s.Threads[0], who);
-                        return st is null || conv is null ? "–" : $"{F0(st.Median)} / {F0(conv.Median)}, {Pct((st.Median - conv.Median) / conv.Median)}";
+                        return st is null || conv is null ? "–" : $"{F0(st.Median)} / {F0(conv.Value)}, {Pct((st.Median - conv.Value) / conv.Value)}";
                     }
-                    L($"| {t} | {F1(sk.Median)} | {F1(c.Median)} | **{Pct((sk.Median - c.Median) / c.Median)}** | {(pc is null ? "–" : F1(pc.Median))} | " +
-                      $"{PeerCell("snntorch", Convs(net, t, "snntorch"))} | {PeerCell("spikingjelly", Convs(net, t, "spikingjelly"))} | {PeerCell("naive", pc)} |");
+                    L($"| {t} | {F1(sk.Median)} | {F1(c.Value)} | **{Pct((sk.Median - c.Value) / c.Value)}** | {(pc is null ? "–" : F1(pc.Value))} | " +
+                      $"{PeerCell("snntorch", Convs(net, t, "perstep"))} | {PeerCell("spikingjelly", Convs(net, t, "multi"))} | {PeerCell("naive", pc)} |");
                 }
                 L();
             }
@@ -237,8 +251,8 @@ static partial class Compare
                 L($"### SpikeKit, {(isCnn ? "reference CNN" : $"ResNet-20 ×{s.ResNetWidth.ToString(Ci)}")}: component profile ({r.Ms.Count} rounds, medians)");
                 L();
                 L("Each layer timed alone in the step's own modules and shapes (forward; forward + backward with a fixed upstream");
-                L("gradient; backward = the difference), then the step cut at its phases. The layers' sum misses only the glue between");
-                L("them (views, the stem's expand, dispose scopes).");
+                L("gradient; backward = the difference), then one step cut at its phases by split timers, then a whole");
+                L("`Trainer.TrainStep`. The layers' sum misses only the glue between them (views, the stem's expand, dispose scopes).");
                 L();
                 var layers = m.Keys.Where(k => k.StartsWith("layer|", StringComparison.Ordinal) && k.EndsWith("|fwd", StringComparison.Ordinal))
                     .Select(k => k[..^4]).OrderBy(k => k, StringComparer.Ordinal).ToList();
@@ -258,8 +272,9 @@ static partial class Compare
                         L($"| {g.Key} ×{g.Count()} | {F1(g.Sum(x => x.Fwd))} | {F1(g.Sum(x => x.Bwd))} | {F1(g.Sum(x => x.Both))} | {Pct(g.Sum(x => x.Both) / trainStep)} |");
                 double sumF = rows.Sum(x => x.Fwd), sumB = rows.Sum(x => x.Bwd);
                 L($"| **sum of the layers** | **{F1(sumF)}** | **{F1(sumB)}** | **{F1(sumF + sumB)}** | **{Pct((sumF + sumB) / trainStep)}** |");
-                double fwd = m.GetValueOrDefault("phase|forward", double.NaN), fl = m.GetValueOrDefault("phase|forward+loss", double.NaN);
-                double flb = m.GetValueOrDefault("phase|forward+loss+backward", double.NaN), opt = m.GetValueOrDefault("phase|optimizer", double.NaN);
+                double fwd = m.GetValueOrDefault("phase|forward", double.NaN), loss = m.GetValueOrDefault("phase|loss", double.NaN);
+                double bwd = m.GetValueOrDefault("phase|backward", double.NaN), opt = m.GetValueOrDefault("phase|optimizer", double.NaN);
+                double fl = fwd + loss, flb = fl + bwd;
                 L();
                 L("| Phase of the step | ms | share of TrainStep |");
                 L("|---|---:|---:|");
@@ -270,8 +285,8 @@ static partial class Compare
                 L($"| rest of TrainStep (zero_grad, read-outs, gen-0 GC, dispose) | {F1(trainStep - flb - opt)} | {Pct((trainStep - flb - opt) / trainStep)} |");
                 L($"| **Trainer.TrainStep** | **{F1(trainStep)}** | 100 % |");
                 L();
-                if (Convs(r.Spec.Net, 4, "spikekit") is { } c)
-                    L($"Convolutions alone (roofline worker of the T = 4 group): {F1(c.Median)} ms; layers other than convolutions: " +
+                if (SkConvs(r.Spec.Net, 4) is { } c)
+                    L($"Convolutions alone (roofline worker of the T = 4 group): {F1(c)} ms; layers other than convolutions: " +
                       $"{F1(rows.Where(x => x.Cat != "conv").Sum(x => x.Both))} ms forward + backward.");
                 L();
             }
@@ -292,59 +307,79 @@ static partial class Compare
             }
         }
 
+        /// <summary>The ablation row each variant is compared with (its label prefix).</summary>
+        static string? AblationReference(string label) =>
+            label.StartsWith("naive − potentials, ", StringComparison.Ordinal) ? "naive − potentials kept"
+            : label.StartsWith("naive", StringComparison.Ordinal) && !label.StartsWith("naive (baseline", StringComparison.Ordinal) ? "naive (baseline"
+            : label.StartsWith("snnTorch design with", StringComparison.Ordinal) ? "snnTorch design"
+            : label.StartsWith("SpikingJelly", StringComparison.Ordinal) ? "naive (baseline"
+            : label.StartsWith("SpikeKit,", StringComparison.Ordinal) || label.StartsWith("SpikeKit without", StringComparison.Ordinal) ? "SpikeKit"
+            : null;
+
         void Ablation()
         {
             var list = results.Where(r => r.Spec.Work == "ablation" && r.Ms.Count > 0).ToList();
             if (list.Count == 0) return;
-            Result? A(string prefix) => list.FirstOrDefault(r => r.Spec.Label.StartsWith(prefix, StringComparison.Ordinal));
-            var baseNaive = A("naive (baseline");
-            var lean = A("naive − potentials kept");
+            Result? A(string prefix) => list.FirstOrDefault(r => r.Spec.Label == prefix) ?? list.FirstOrDefault(r => r.Spec.Label.StartsWith(prefix, StringComparison.Ordinal));
+            static double Half(Result r) => (Stat.Quantile(r.Ms, 0.75) - Stat.Quantile(r.Ms, 0.25)) / 2;
             L($"## Why the original peer was slow: ablation (reference CNN, T = 4, {s.Threads[0]} thread, one group, interleaved)");
             L();
-            L("| Variant | median ms | p25–p75 | Δ vs naive (baseline) ms | peak RSS MiB |");
-            L("|---|---:|---:|---:|---:|");
-            foreach (var r in list)
-                L($"| {r.Spec.Label} | {F1(r.Median)} | {F1(Stat.Quantile(r.Ms, 0.25))}–{F1(Stat.Quantile(r.Ms, 0.75))} | " +
-                  $"{(baseNaive is null || r.Spec.Who == "spikekit" ? "" : (r.Median - baseNaive.Median >= 0 ? "+" : "") + F0(r.Median - baseNaive.Median))} | {F0(r.PeakMiB)} |");
+            L("Each variant changes one thing against the row named in \"compared with\"; Δ = difference of the medians,");
+            L("± the mean half-width of the two p25–p75 ranges (a change smaller than that is within the noise of this run).");
             L();
-            double D(Result? a, Result? b) => a is null || b is null ? double.NaN : a.Median - b.Median;
+            L("| Variant | median ms | p25–p75 | compared with | Δ ms | peak RSS MiB |");
+            L("|---|---:|---:|---|---:|---:|");
+            foreach (var r in list)
+            {
+                var refName = AblationReference(r.Spec.Label);
+                var rr = refName is null ? null : A(refName);
+                string delta = rr is null || rr == r ? "" : $"{(r.Median >= rr.Median ? "+" : "−")}{F0(Math.Abs(r.Median - rr.Median))} ± {F0((Half(r) + Half(rr)) / 2)}";
+                L($"| {r.Spec.Label} | {F1(r.Median)} | {F1(Stat.Quantile(r.Ms, 0.25))}–{F1(Stat.Quantile(r.Ms, 0.75))} | {(rr is null || rr == r ? "" : rr.Spec.Label)} | {delta} | {F0(r.PeakMiB)} |");
+            }
+            L();
+            string Say(Result? a, Result? b)
+            {
+                if (a is null || b is null) return "(not measured)";
+                double d = a.Median - b.Median, noise = (Half(a) + Half(b)) / 2;
+                string v = $"**{(d >= 0 ? "+" : "−")}{F0(Math.Abs(d))} ms** (± {F0(noise)})";
+                return Math.Abs(d) <= noise ? v + ", within the noise" : v;
+            }
+            var baseNaive = A("naive (baseline");
+            var lean = A("naive − potentials kept");
             var rmp = A("naive + RMP");
-            var snn = A("snnTorch design") ;
+            var snn = A("snnTorch design");
             var snnMalloc = A("snnTorch design with");
             var sj = A("SpikingJelly design");
-            var sk = list.FirstOrDefault(r => r.Spec.Label == "SpikeKit");
+            var sk = A("SpikeKit");
             var skNoTune = A("SpikeKit without");
-            L("What the figures say (Δ = difference of the medians above):");
+            L("What each change does to the step (Δ of the first against the second; the mechanism after it):");
             L();
-            L($"- **The RMP term.** The original peer was run with CE + 0.5·RMP (its default), the independent measurement and the");
-            L($"  headline figures here with the plain CE loss. The term costs the naive peer **{F0(D(rmp, baseNaive))} ms** per step: it stacks");
-            L("  the potentials of every layer (a `[T, B, ...]` copy), computes clamp, difference, square and mean on them and");
-            L("  backpropagates through all of that (`clamp`'s backward is a `where` over the whole tensor), an extra gradient into");
-            L($"  every potential of the BPTT graph. SpikeKit's fused RMP kernel does it in one pass (its RMP row in the table above).");
-            L($"- **Keeping and stacking the potentials** even when nothing reads them: **{F0(D(baseNaive, lean))} ms**.");
-            L($"- **Per-step inputs as `x[t]`** on the folded `[T, B, ...]` tensor: the backward of each select writes the step's");
-            L("  gradient into a freshly zero-filled tensor of the *whole* `[T, B, ...]` input, and autograd then adds the T of them:");
-            L("  T full-size fills and T − 1 full-size additions per spiking layer (memory traffic that grows as T²; `aten::fill_` and");
-            L($"  `aten::add` lead the profile of the multi-step designs). Taking the steps as views of `x.unbind(0)` instead saves");
-            L($"  **{F0(D(lean, A("naive − potentials, per-step inputs by unbind")))} ms** here. The SpikingJelly design has the same selects");
-            L("  (`x_seq[t]` in `LIFNode`'s loop); the snnTorch design has none, because its layers produce a separate tensor per");
-            L("  step, which is the main reason it is the fastest peer.");
-            L($"- **The gradient through the reset `(1 − o)`**: detaching it (snnTorch's behaviour) saves **{F0(D(lean, A("naive − potentials, reset detached")))} ms**.");
-            L($"- **The custom autograd Function** for the spike vs the detach trick: **{F0(D(A("naive − potentials, spike by"), lean))} ms** (positive: the trick is slower).");
-            L($"- **Two SGD parameter groups** vs one: **{F0(D(lean, A("naive − potentials, one SGD")))} ms** (noise level: 8 parameter tensors).");
-            L($"- **Stem once and expanded** vs the stem repeated over T (SpikingJelly's tutorial): repeating costs **{F0(D(A("naive − potentials, stem repeated"), lean))} ms**.");
-            L($"- **glibc's allocator.** SpikeKit fixes malloc's thresholds for training (`TorchNative.TuneAllocator`), so the big");
+            L($"- **The RMP term**, naive + RMP vs naive: {Say(rmp, baseNaive)}. The original peer ran CE + 0.5·RMP by default (the");
+            L("  independent measurement, and the headline figures here, use plain CE). The term stacks the potentials of every layer");
+            L("  (a `[T, B, ...]` copy), computes clamp, difference, square and mean on them and backpropagates through all of it");
+            L("  (`clamp`'s backward is a `where` over the whole tensor), an extra gradient into every potential of the BPTT graph;");
+            L("  SpikeKit's fused RMP kernel does it in one pass (RMP rows of the results table).");
+            L($"- **Keeping and stacking the potentials** when nothing reads them, naive vs naive − potentials: {Say(baseNaive, lean)}.");
+            L($"- **Per-step inputs as `x[t]`** on the folded `[T, B, ...]` tensor, x[t] vs unbind: {Say(lean, A("naive − potentials, per-step inputs by unbind"))}.");
+            L("  The backward of each select writes the step's gradient into a freshly zero-filled tensor of the *whole* `[T, B, ...]`");
+            L("  input, and autograd adds the T of them: T full-size fills and T − 1 full-size additions per spiking layer, memory");
+            L("  traffic that grows as T² (`aten::fill_` and `aten::add` are at the top of the multi-step designs' profiles). Views");
+            L("  from `x.unbind(0)` have a backward that stacks the T step gradients once. The SpikingJelly design has the same");
+            L("  selects (`x_seq[t]` in `LIFNode`'s loop); the snnTorch design has none (its layers make a separate tensor per step).");
+            L($"- **The gradient through the reset `(1 − o)`**, with vs detached (snnTorch's behaviour): {Say(lean, A("naive − potentials, reset detached"))}.");
+            L($"- **The spike as a custom autograd Function** vs the detach trick `H.detach() + g − g.detach()`: {Say(lean, A("naive − potentials, spike by"))}.");
+            L($"- **Two SGD parameter groups** vs one: {Say(lean, A("naive − potentials, one SGD"))} (8 parameter tensors).");
+            L($"- **Stem once and expanded** vs repeated over T (SpikingJelly's tutorial): {Say(lean, A("naive − potentials, stem repeated"))}.");
+            L($"- **glibc's allocator.** SpikeKit fixes malloc's thresholds for training (`TorchNative.TuneAllocator`) so that the big");
             L("  activation tensors are reused from the heap instead of being mapped and page-faulted in at every step; PyTorch runs");
-            L($"  with glibc's defaults. The snnTorch design with the same thresholds (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`)");
-            L($"  saves **{F0(D(snn, snnMalloc))} ms**; SpikeKit without its tuning loses **{F0(D(skNoTune, sk))} ms**.");
-            L($"- In this group: snnTorch design {F0(snn?.Median ?? double.NaN)} ms, SpikingJelly design {F0(sj?.Median ?? double.NaN)} ms, naive {F0(baseNaive?.Median ?? double.NaN)} ms, " +
-              $"the original peer as run {F0(rmp?.Median ?? double.NaN)} ms, SpikeKit {F0(sk?.Median ?? double.NaN)} ms. The SpikingJelly design is slower than the");
-            L("  naive peer mainly because its tutorial repeats the input over T (the stem convolution and BN run T times) and because");
-            L("  its reset `(1 − s)·v + s·v_reset` and the first step's `full_like` add whole-tensor ops per step.");
-            L();
-            L("The old report's 0.31× compared SpikeKit's CE + 0.5·RMP step with the naive peer's; its default RMP term, the per-step");
-            L("selects and the kept potentials made that peer 2–3× slower than what snnTorch or SpikingJelly users run. The ratios");
-            L("against the fastest peer above are the honest ones.");
+            L($"  with glibc's defaults. snnTorch design vs the same with SpikeKit's thresholds (`MALLOC_MMAP_THRESHOLD_`,");
+            L($"  `MALLOC_TRIM_THRESHOLD_`): {Say(snn, snnMalloc)}; SpikeKit without its tuning vs with: {Say(skNoTune, sk)}.");
+            L($"- **SpikingJelly design vs naive**: {Say(sj, baseNaive)}: its tutorial repeats the input over T (the stem's convolution");
+            L("  and BN run on `[T·B, ...]`), and its reset `(1 − s)·v + s·v_reset` and the first step's `full_like` add whole-tensor ops.");
+            if (rmp is not null && snn is not null && sk is not null)
+                L($"- In this group the original peer as it was run takes **{F2(rmp.Median / snn.Median)}×** the snnTorch design's time" +
+                  (sj is null ? "" : $" and **{F2(rmp.Median / sj.Median)}×** the SpikingJelly design's") +
+                  $"; SpikeKit ÷ the original peer as run = {F2(sk.Median / rmp.Median)}, SpikeKit ÷ the snnTorch design = {F2(sk.Median / snn.Median)}.");
             L();
         }
 

@@ -26,6 +26,9 @@ static partial class Worker
     {
         TorchNative.EnsureLoaded();
         if (a.Int("threads", 0) > 0) set_num_threads(a.Int("threads", 0));
+        // The allocator settings a process with a Trainer has (its constructor applies them), also for the workloads that
+        // measure parts of a training or evaluation process without one (the LIF micro-benchmark stays as before).
+        if (kind is "infer" or "convs") TorchNative.TuneAllocator();
         var clock = Stopwatch.StartNew();
         IWork work = kind switch
         {

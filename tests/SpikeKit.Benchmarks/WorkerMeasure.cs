@@ -74,7 +74,7 @@ static partial class Worker
             double macs = 0;
             foreach (var c in ConvCalls(model, a.Int("batch", 64)))
             {
-                var x = rand(c.InputShape);
+                var x = a.Str("input", "rand") == "spikes" ? rand(c.InputShape).lt(0.2).to_type(ScalarType.Float32) : rand(c.InputShape);
                 Tensor g;
                 using (no_grad())
                 using (var y = c.Module.forward(x))
@@ -109,8 +109,8 @@ static partial class Worker
     /// Where the time of <see cref="Trainer.TrainStep"/> goes. Each "step" measures (1) every layer of the network alone,
     /// forward and forward + backward, on the shapes and in the modules of the step (<see cref="SpikingNetwork.Graph"/>):
     /// convolutions, norms, spiking layers (the stem's reading the expanded stride-0 input as in the step), residual adds,
-    /// pooling, linear layers, and the task loss; and (2) the step cut at its phases: the model's forward alone, forward +
-    /// loss, forward + loss + backward, the optimizer step, and the whole <see cref="Trainer.TrainStep"/>.
+    /// pooling, linear layers, and the task loss; and (2) one step cut at its phases by split timers (the model's forward,
+    /// the loss, backward, the optimizer step), then a whole <see cref="Trainer.TrainStep"/>.
     /// Keys: <c>layer|NN|category|name|fwd</c> / <c>|fwdbwd</c>, <c>phase|...</c>.
     /// </summary>
     sealed class ProfileWork : IWork
@@ -217,28 +217,18 @@ static partial class Worker
                     r[key + "|fwdbwd"] = sw.Elapsed.TotalMilliseconds;
                 }
             }
-            _model.zero_grad();
-            using (var scope = NewDisposeScope())
-            {
-                sw.Restart();
-                _ = _model.forward(_x);
-                r["phase|forward"] = sw.Elapsed.TotalMilliseconds;
-            }
-            using (var scope = NewDisposeScope())
-            {
-                sw.Restart();
-                var output = _model.forward(_x);
-                _ = _loss.Compute(output, _y, _model.Activity());
-                r["phase|forward+loss"] = sw.Elapsed.TotalMilliseconds;
-            }
             using (var scope = NewDisposeScope())
             {
                 _trainer.Optimizer.zero_grad();
                 sw.Restart();
                 var output = _model.forward(_x);
+                r["phase|forward"] = sw.Elapsed.TotalMilliseconds;
+                sw.Restart();
                 var parts = _loss.Compute(output, _y, _model.Activity());
+                r["phase|loss"] = sw.Elapsed.TotalMilliseconds;
+                sw.Restart();
                 parts.Total.backward();
-                r["phase|forward+loss+backward"] = sw.Elapsed.TotalMilliseconds;
+                r["phase|backward"] = sw.Elapsed.TotalMilliseconds;
                 sw.Restart();
                 _trainer.Optimizer.step();
                 r["phase|optimizer"] = sw.Elapsed.TotalMilliseconds;

@@ -18,7 +18,8 @@ Workloads:
   cnn        one training step of the reference CNN;  resnet20: of the slim spiking ResNet-20 (--width 0.25)
   infer      one evaluation pass (eval mode, no grad) of --net cnn|resnet20: forward, CE, argmax
   convs      the network's convolutions alone, forward + backward with the step's shapes (--net, --layout
-             spikekit|multi|perstep: stem once on [B] and the rest on [T*B] / all on [T*B] / all on [B] T times)
+             spikekit|multi|perstep|all: stem once on [B] and the rest on [T*B] / all on [T*B] / all on [B] T times /
+             the three in turn, each reported)
   profile    --steps N training steps under torch.profiler; "done" carries the top ops by self CPU time
   epoch      one Fashion-MNIST training epoch end to end
 
@@ -197,28 +198,50 @@ def conv_calls(net, steps, batch, width, layout):
 
 class ConvsWork:
     """The network's convolutions alone: forward + backward (weight gradient, and the input gradient wherever the step
-    needs it, i.e. everywhere but on the image) with the shapes of one training step, in forward order."""
+    needs it, i.e. everywhere but on the image) with the shapes of one training step, in forward order. --layout all
+    times the three layouts one after the other (in turn first) and reports each ("spikekit_ms", "perstep_ms",
+    "multi_ms"); the step's "ms" is then their sum."""
+
+    LAYOUTS = ("spikekit", "perstep", "multi")
 
     def __init__(self, a):
         torch.manual_seed(0)
         net, layout = a.str("net", "cnn"), a.str("layout", "spikekit")
-        self.model, calls = conv_calls(net, a.int("t", 4), a.int("batch", 64), a.float("width", 0.25), layout)
-        self.calls = []
-        for m, shape, grad in calls:
-            x = torch.rand(shape)
-            with torch.no_grad():
-                g = torch.randn_like(m(x))
-            self.calls.append((m, x, grad, g))
-        macs = sum(m.weight.numel() // m.weight.shape[0] * g.numel() for m, x, _, g in self.calls)
-        self.info = {"net": net, "layout": layout, "convs": len(self.calls), "gmacs_forward": macs / 1e9,
-                     "shapes": [list(x.shape) for _, x, _, _ in self.calls]}
+        layouts = self.LAYOUTS if layout == "all" else (layout,)
+        self.sets, self.models, self.turn = {}, [], 0
+        self.info = {"net": net, "layout": layout}
+        for lay in layouts:
+            model, calls = conv_calls(net, a.int("t", 4), a.int("batch", 64), a.float("width", 0.25), lay)
+            self.models.append(model)
+            prepared = []
+            for m, shape, grad in calls:
+                x = torch.rand(shape)
+                with torch.no_grad():
+                    g = torch.randn_like(m(x))
+                prepared.append((m, x, grad, g))
+            self.sets[lay] = prepared
+            macs = sum(m.weight.numel() // m.weight.shape[0] * g.numel() for m, x, _, g in prepared)
+            self.info[f"{lay}_convs"] = len(prepared)
+            self.info[f"{lay}_gmacs_forward"] = macs / 1e9
+        self.info["gmacs_forward"] = self.info[f"{layouts[0]}_gmacs_forward"]
 
-    def step(self):
-        for m, x, grad, g in self.calls:
+    @staticmethod
+    def run(calls):
+        for m, x, grad, g in calls:
             m.weight.grad = None
             xi = x.detach().requires_grad_(grad)
             m(xi).backward(g)
-        return {}
+
+    def step(self):
+        names = list(self.sets)
+        order = names[self.turn % len(names):] + names[:self.turn % len(names)]
+        self.turn += 1
+        out = {}
+        for lay in order:
+            t = time.perf_counter()
+            self.run(self.sets[lay])
+            out[f"{lay}_ms"] = (time.perf_counter() - t) * 1000
+        return out
 
 
 class ProfileWork:
