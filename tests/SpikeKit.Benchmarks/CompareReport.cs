@@ -93,7 +93,8 @@ static partial class Compare
             L("epoch and LIF shapes). `--threads 1,2` (default) and `--t 1,2,4,8,16` (default) set the grid; `--only` takes any of");
             L($"`{string.Join(",", AllParts)}`; `--peers snntorch,spikingjelly,naive`, `--rounds N`, `--warmup N`,");
             L("`--lif-t`, `--lif-rounds`, `--epoch-samples`, `--epoch-rounds`, `--soak-steps`, `--soak-python`, `--resnet-width`,");
-            L("`--out FILE` adjust it. `peer-check` runs only the check that the peers compute SpikeKit's values.");
+            L("`--naive-max-t` (default 8: the naive peer is left out of the T = 16 groups, where its per-step selects make a step take");
+            L("several seconds), `--out FILE` adjust it. `peer-check` runs only the check that the peers compute SpikeKit's values.");
             L();
         }
 
@@ -201,6 +202,8 @@ static partial class Compare
             L("and on PyTorch 1.13 with the same shapes and with the peers' own layouts (snnTorch: every convolution on `[B, ...]`,");
             L("T times; SpikingJelly: all on `[T·B, ...]`, the stem included). **Overhead** = (step − convolutions) / convolutions:");
             L("the time a step spends outside the convolutions, per unit of convolution time (0 % would be a step that only convolves).");
+            L("Both convolution workers run with SpikeKit's malloc thresholds (those of a process with a `Trainer`), so the two columns");
+            L("compare the convolution libraries; the peers' steps run with glibc's defaults, so their overheads include page faults.");
             L();
             foreach (var net in nets)
             {
@@ -250,17 +253,17 @@ static partial class Compare
                 double trainStep = m.GetValueOrDefault("phase|trainstep", double.NaN);
                 L($"### SpikeKit, {(isCnn ? "reference CNN" : $"ResNet-20 ×{s.ResNetWidth.ToString(Ci)}")}: component profile ({r.Ms.Count} rounds, medians)");
                 L();
-                L("Each layer timed alone in the step's own modules and shapes (forward; forward + backward with a fixed upstream");
-                L("gradient; backward = the difference), then one step cut at its phases by split timers, then a whole");
-                L("`Trainer.TrainStep`. The layers' sum misses only the glue between them (views, the stem's expand, dispose scopes).");
+                L("Each layer timed alone in the step's own modules and shapes (forward, then backward with a fixed upstream gradient;");
+                L("the faster of two passes), then one step cut at its phases by split timers, and a whole `Trainer.TrainStep`");
+                L("(medians over the rounds). The layers' sum misses only the glue between them (views, the stem's expand, dispose scopes).");
                 L();
                 var layers = m.Keys.Where(k => k.StartsWith("layer|", StringComparison.Ordinal) && k.EndsWith("|fwd", StringComparison.Ordinal))
                     .Select(k => k[..^4]).OrderBy(k => k, StringComparer.Ordinal).ToList();
                 var rows = layers.Select(k =>
                 {
                     var p = k.Split('|');
-                    double f = m[k + "|fwd"], fb = m[k + "|fwdbwd"];
-                    return (Cat: p[2], Name: p[3], Fwd: f, Bwd: fb - f, Both: fb);
+                    double f = m[k + "|fwd"], b = m[k + "|bwd"];
+                    return (Cat: p[2], Name: p[3], Fwd: f, Bwd: b, Both: f + b);
                 }).ToList();
                 L("| Component | forward ms | backward ms | forward + backward ms | share of TrainStep |");
                 L("|---|---:|---:|---:|---:|");
@@ -309,7 +312,7 @@ static partial class Compare
 
         /// <summary>The ablation row each variant is compared with (its label prefix).</summary>
         static string? AblationReference(string label) =>
-            label.StartsWith("naive − potentials, ", StringComparison.Ordinal) ? "naive − potentials kept"
+            label.StartsWith("naive − potentials, ", StringComparison.Ordinal) || label.StartsWith("naive − potentials kept and stacked:", StringComparison.Ordinal) ? "naive − potentials kept and stacked"
             : label.StartsWith("naive", StringComparison.Ordinal) && !label.StartsWith("naive (baseline", StringComparison.Ordinal) ? "naive (baseline"
             : label.StartsWith("snnTorch design with", StringComparison.Ordinal) ? "snnTorch design"
             : label.StartsWith("SpikingJelly", StringComparison.Ordinal) ? "naive (baseline"
@@ -322,10 +325,15 @@ static partial class Compare
             if (list.Count == 0) return;
             Result? A(string prefix) => list.FirstOrDefault(r => r.Spec.Label == prefix) ?? list.FirstOrDefault(r => r.Spec.Label.StartsWith(prefix, StringComparison.Ordinal));
             static double Half(Result r) => (Stat.Quantile(r.Ms, 0.75) - Stat.Quantile(r.Ms, 0.25)) / 2;
+            var twin = A("naive − potentials kept and stacked:");
+            var twinOf = A("naive − potentials kept and stacked");
+            // Two identical workers differ by more than their within-process spread (memory layout, scheduling): the floor.
+            double floor = twin is null || twinOf is null ? 0 : Math.Abs(twin.Median - twinOf.Median);
             L($"## Why the original peer was slow: ablation (reference CNN, T = 4, {s.Threads[0]} thread, one group, interleaved)");
             L();
             L("Each variant changes one thing against the row named in \"compared with\"; Δ = difference of the medians,");
-            L("± the mean half-width of the two p25–p75 ranges (a change smaller than that is within the noise of this run).");
+            L("± the mean half-width of the two p25–p75 ranges. Two identical workers (the row marked process-to-process noise)");
+            L($"differ by {(twin is null || twinOf is null ? "–" : F0(floor))} ms: a Δ below the larger of the two is within the noise of this run.");
             L();
             L("| Variant | median ms | p25–p75 | compared with | Δ ms | peak RSS MiB |");
             L("|---|---:|---:|---|---:|---:|");
@@ -340,7 +348,7 @@ static partial class Compare
             string Say(Result? a, Result? b)
             {
                 if (a is null || b is null) return "(not measured)";
-                double d = a.Median - b.Median, noise = (Half(a) + Half(b)) / 2;
+                double d = a.Median - b.Median, noise = Math.Max(floor, (Half(a) + Half(b)) / 2);
                 string v = $"**{(d >= 0 ? "+" : "−")}{F0(Math.Abs(d))} ms** (± {F0(noise)})";
                 return Math.Abs(d) <= noise ? v + ", within the noise" : v;
             }

@@ -7,8 +7,10 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Benchmark console (not a test). Usage:
-//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- compare [--quick] [--threads 2] [--rounds N] [--only lif,cnn,resnet20,epoch,soak] ...
-//       SpikeKit vs the PyTorch peer (tests/reference/bench_peer.py), alternating, writes docs/BENCHMARKS.md (see Compare.cs).
+//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- compare [--quick] [--plan] [--threads 1,2] [--t 1,2,4,8,16] [--rounds N]
+//           [--only check,lif,cnn,resnet20,infer,rmp,ablation,profile,busy,epoch,soak] [--peers snntorch,spikingjelly,naive] [--out FILE] ...
+//       SpikeKit vs the three PyTorch peer designs (tests/reference/bench_peer.py, peer_nets.py), alternating, writes
+//       docs/BENCHMARKS.md (see Compare.cs; --plan prints the groups and the expected duration without running them).
 //   ... -- worker KIND [--key value ...]      one SpikeKit workload driven over stdin/stdout (started by compare).
 //   ... -- peer-check [--t 4] [--batch 8]    SpikeKit's outputs and gradients vs the three PyTorch peers (check_peers.py).
 //   ... -- surrogates [--runs 10] [--warmup 3] [--t 8] [--batch 64] [--features 16384] [--threads N]
