@@ -282,6 +282,7 @@ static partial class Compare
                 N("naive (baseline loss; potentials still kept and stacked)", "baseline"),
                 N("naive − potentials kept and stacked", "baseline", "--keep-potentials", "0"),
                 N("naive − potentials kept and stacked: a second, identical worker (process-to-process noise)", "baseline", "--keep-potentials", "0"),
+                Peer(g, "ablation", "cnn", 4, th, "baseline", "snntorch", "snnTorch design: a second, identical worker (process-to-process noise)"),
                 N("naive − potentials, per-step inputs by unbind instead of x[t]", "baseline", "--keep-potentials", "0", "--index", "unbind"),
                 N("naive − potentials, reset detached (no gradient through 1 − o)", "baseline", "--keep-potentials", "0", "--detach-reset", "1"),
                 N("naive − potentials, spike by the detach trick instead of an autograd Function", "baseline", "--keep-potentials", "0", "--spike", "detach"),
@@ -348,21 +349,30 @@ static partial class Compare
     static double GroupSeconds(Group g, string fastest)
     {
         var specs = g.Make(fastest);
-        double start = Math.Max(specs.Max(Cost.StartSeconds), specs.Sum(Cost.StartSeconds) / 2);
+        double start = 3 + Math.Max(specs.Max(Cost.StartSeconds), specs.Sum(Cost.StartSeconds) / 2);
         return start + (g.Warmup + g.Rounds) * specs.Sum(x => x.EstimateMs) / 1000 + 0.3 * specs.Length;
     }
 
     /// <summary>Cost model for the expected duration: milliseconds per step measured on the reference machine (2-core Xeon,
-    /// shared with a niced job) at T = 4, 1 thread; other T scale about linearly, 2 threads take ~0.7 of the time.</summary>
+    /// quiet) at T = 4, 1 thread. Larger T scale as (T/4)^e with e from T = 8 and 16 measurements (the select-based peers
+    /// grow faster than linearly, the snnTorch design slower); smaller T about linearly; 2 threads take ~0.75 of the time.</summary>
     static class Cost
     {
         static readonly Dictionary<string, double> AtT4 = new()
         {
-            ["train/cnn/spikekit"] = 240, ["train/cnn/snntorch"] = 460, ["train/cnn/spikingjelly"] = 600, ["train/cnn/naive"] = 490,
-            ["train/resnet20/spikekit"] = 450, ["train/resnet20/snntorch"] = 680, ["train/resnet20/spikingjelly"] = 790, ["train/resnet20/naive"] = 750,
-            ["infer/cnn/spikekit"] = 90, ["infer/cnn/snntorch"] = 150, ["infer/cnn/spikingjelly"] = 280, ["infer/cnn/naive"] = 140,
-            ["infer/resnet20/spikekit"] = 260, ["infer/resnet20/snntorch"] = 290, ["infer/resnet20/spikingjelly"] = 270, ["infer/resnet20/naive"] = 280,
-            ["convs/cnn/spikekit"] = 80, ["convs/cnn/pytorch"] = 88, ["convs/resnet20/spikekit"] = 370, ["convs/resnet20/pytorch"] = 300,
+            ["train/cnn/spikekit"] = 215, ["train/cnn/snntorch"] = 470, ["train/cnn/spikingjelly"] = 625, ["train/cnn/naive"] = 520,
+            ["train/resnet20/spikekit"] = 355, ["train/resnet20/snntorch"] = 635, ["train/resnet20/spikingjelly"] = 730, ["train/resnet20/naive"] = 640,
+            ["infer/cnn/spikekit"] = 75, ["infer/cnn/snntorch"] = 125, ["infer/cnn/spikingjelly"] = 230, ["infer/cnn/naive"] = 115,
+            ["infer/resnet20/spikekit"] = 200, ["infer/resnet20/snntorch"] = 240, ["infer/resnet20/spikingjelly"] = 220, ["infer/resnet20/naive"] = 230,
+            ["convs/cnn/spikekit"] = 87, ["convs/cnn/pytorch"] = 77, ["convs/resnet20/spikekit"] = 280, ["convs/resnet20/pytorch"] = 270,
+        };
+
+        static double Exponent(string work, string who) => work != "train" ? 1.0 : who switch
+        {
+            "snntorch" => 0.8,
+            "spikingjelly" => 1.2,
+            "naive" => 1.25,
+            _ => 1.0,
         };
 
         public static double Step(string work, string net, string who, int t, int threads, string loss)
@@ -370,7 +380,7 @@ static partial class Compare
             string w = work is "rmp" or "ablation" or "busy" ? "train" : work;
             double ms = AtT4.TryGetValue($"{w}/{net}/{who}", out var v) ? v : AtT4[$"{w}/{net}/snntorch"];
             if (loss == "rmp") ms *= who == "spikekit" ? 1.1 : 1.4;
-            double scale = t <= 4 ? 0.1 + 0.9 * t / 4.0 : Math.Pow(t / 4.0, who is "naive" or "spikingjelly" && w == "train" ? 1.7 : 1.15);
+            double scale = t <= 4 ? 0.15 + 0.85 * t / 4.0 : Math.Pow(t / 4.0, Exponent(w, who));
             return ms * scale * (threads > 1 ? 0.75 : 1.0);
         }
 
@@ -387,7 +397,8 @@ static partial class Compare
             return at * features / 65536.0;
         }
 
-        public static double StartSeconds(Spec s) => s.Side == Side.PyTorch ? 4.0 : 1.5;
+        /// <summary>CPU seconds to start a worker (a group starts its workers together on the 2 cores, plus ~3 s of latency).</summary>
+        public static double StartSeconds(Spec s) => s.Side == Side.PyTorch ? 2.7 : 1.2;
     }
 
     // ------------------------------------------------------------------------------------------------------------------
