@@ -116,12 +116,12 @@ static partial class Compare
             NaiveMaxT: a.Int("naive-max-t", 8),
             RoundsOverride: a.Int("rounds", 0),
             WarmupOverride: a.Int("warmup", -1),
-            LifRounds: a.Int("lif-rounds", quick ? 1 : 2),
+            LifRounds: a.Int("lif-rounds", quick ? 1 : 3),
             LifSteps: Ints("lif-t", "4,8,16"),
             LifFeatures: a.Int("lif-features", quick ? 16384 : 65536),
-            EpochSamples: a.Int("epoch-samples", quick ? 640 : 2560),
+            EpochSamples: a.Int("epoch-samples", quick ? 640 : 3200),
             EpochRounds: a.Int("epoch-rounds", quick ? 1 : 2),
-            SoakSteps: a.Int("soak-steps", quick ? 120 : 250),
+            SoakSteps: a.Int("soak-steps", quick ? 120 : 400),
             SoakPython: a.Bool("soak-python", false),
             ResNetWidth: a.Double("resnet-width", 0.25),
             Peers: peers,
@@ -167,16 +167,16 @@ static partial class Compare
             bool resnet = net == "resnet20";
             rounds = work switch
             {
-                "rmp" => resnet ? 4 : 6,
-                "ablation" => 6,
-                "busy" => 4,
-                "profile" => resnet ? 4 : 6,
+                "rmp" => resnet ? 5 : 8,
+                "ablation" => 8,
+                "busy" => 6,
+                "profile" => resnet ? 5 : 8,
                 _ => t switch
                 {
-                    <= 2 => resnet ? 4 : 6,
-                    4 => resnet ? 6 : 12,
-                    8 => resnet ? 2 : 4,
-                    _ => 2,
+                    <= 2 => resnet ? 5 : 8,
+                    4 => resnet ? 8 : 15,
+                    8 => resnet ? 3 : 5,
+                    _ => 3,
                 },
             };
             warmup = t >= 8 || work == "busy" ? 1 : work is "train" or "infer" && t == 4 && !resnet ? 3 : 2;
@@ -349,8 +349,8 @@ static partial class Compare
     static double GroupSeconds(Group g, string fastest)
     {
         var specs = g.Make(fastest);
-        double start = 3 + Math.Max(specs.Max(Cost.StartSeconds), specs.Sum(Cost.StartSeconds) / 2);
-        return start + (g.Warmup + g.Rounds) * specs.Sum(x => x.EstimateMs) / 1000 + 0.3 * specs.Length;
+        double start = 1 + Math.Max(specs.Max(Cost.StartSeconds), specs.Sum(Cost.StartSeconds) / 2);
+        return start + (g.Warmup + g.Rounds) * specs.Sum(x => x.EstimateMs) / 1000;
     }
 
     /// <summary>Cost model for the expected duration: milliseconds per step measured on the reference machine (2-core Xeon,
@@ -360,19 +360,19 @@ static partial class Compare
     {
         static readonly Dictionary<string, double> AtT4 = new()
         {
-            ["train/cnn/spikekit"] = 215, ["train/cnn/snntorch"] = 470, ["train/cnn/spikingjelly"] = 625, ["train/cnn/naive"] = 520,
-            ["train/resnet20/spikekit"] = 355, ["train/resnet20/snntorch"] = 635, ["train/resnet20/spikingjelly"] = 730, ["train/resnet20/naive"] = 640,
-            ["infer/cnn/spikekit"] = 75, ["infer/cnn/snntorch"] = 125, ["infer/cnn/spikingjelly"] = 230, ["infer/cnn/naive"] = 115,
-            ["infer/resnet20/spikekit"] = 200, ["infer/resnet20/snntorch"] = 240, ["infer/resnet20/spikingjelly"] = 220, ["infer/resnet20/naive"] = 230,
-            ["convs/cnn/spikekit"] = 87, ["convs/cnn/pytorch"] = 77, ["convs/resnet20/spikekit"] = 280, ["convs/resnet20/pytorch"] = 270,
+            ["train/cnn/spikekit"] = 160, ["train/cnn/snntorch"] = 375, ["train/cnn/spikingjelly"] = 495, ["train/cnn/naive"] = 445,
+            ["train/resnet20/spikekit"] = 345, ["train/resnet20/snntorch"] = 635, ["train/resnet20/spikingjelly"] = 730, ["train/resnet20/naive"] = 640,
+            ["infer/cnn/spikekit"] = 51, ["infer/cnn/snntorch"] = 162, ["infer/cnn/spikingjelly"] = 161, ["infer/cnn/naive"] = 146,
+            ["infer/resnet20/spikekit"] = 64, ["infer/resnet20/snntorch"] = 152, ["infer/resnet20/spikingjelly"] = 126, ["infer/resnet20/naive"] = 113,
+            ["convs/cnn/spikekit"] = 50, ["convs/cnn/pytorch"] = 56, ["convs/resnet20/spikekit"] = 245, ["convs/resnet20/pytorch"] = 270,
         };
 
         static double Exponent(string work, string who) => work != "train" ? 1.0 : who switch
         {
-            "snntorch" => 0.8,
-            "spikingjelly" => 1.2,
-            "naive" => 1.25,
-            _ => 1.0,
+            "snntorch" => 0.9,
+            "spikingjelly" => 1.45,
+            "naive" => 1.5,
+            _ => 1.3,
         };
 
         public static double Step(string work, string net, string who, int t, int threads, string loss)
@@ -381,7 +381,7 @@ static partial class Compare
             double ms = AtT4.TryGetValue($"{w}/{net}/{who}", out var v) ? v : AtT4[$"{w}/{net}/snntorch"];
             if (loss == "rmp") ms *= who == "spikekit" ? 1.1 : 1.4;
             double scale = t <= 4 ? 0.15 + 0.85 * t / 4.0 : Math.Pow(t / 4.0, Exponent(w, who));
-            return ms * scale * (threads > 1 ? 0.75 : 1.0);
+            return ms * scale * (threads > 1 ? 0.65 : 1.0);
         }
 
         public static double Lif(string key, int t, int features)
@@ -397,8 +397,8 @@ static partial class Compare
             return at * features / 65536.0;
         }
 
-        /// <summary>CPU seconds to start a worker (a group starts its workers together on the 2 cores, plus ~3 s of latency).</summary>
-        public static double StartSeconds(Spec s) => s.Side == Side.PyTorch ? 2.7 : 1.2;
+        /// <summary>CPU seconds to start a worker (a group starts its workers together on the 2 cores, plus ~1 s of latency).</summary>
+        public static double StartSeconds(Spec s) => s.Side == Side.PyTorch ? 1.5 : 0.8;
     }
 
     // ------------------------------------------------------------------------------------------------------------------

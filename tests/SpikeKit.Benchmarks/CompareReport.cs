@@ -58,6 +58,7 @@ static partial class Compare
             Acceptance();
             Summary();
             Roofline();
+            PageFaults();
             Profiles();
             Ablation();
             Busy();
@@ -231,6 +232,36 @@ static partial class Compare
             }
         }
 
+        /// <summary>Median minor page faults per step (NaN when the workers did not report them).</summary>
+        static double Faults(Result? r)
+        {
+            if (r is null) return double.NaN;
+            var v = r.Steps.Where(x => x.TryGetProperty("minflt", out _)).Select(x => x.GetProperty("minflt").GetDouble()).ToList();
+            return v.Count == 0 ? double.NaN : Stat.Quantile(v, 0.5);
+        }
+
+        static string K(double v) => double.IsNaN(v) ? "–" : v >= 10000 ? (v / 1000).ToString("F0", Ci) + "k" : v.ToString("F0", Ci);
+
+        void PageFaults()
+        {
+            var nets = new[] { "cnn", "resnet20" }.Where(n => s.Ts.Any(t => Step("train", n, t, s.Threads[0], "spikekit") is { } r && !double.IsNaN(Faults(r)))).ToList();
+            if (nets.Count == 0) return;
+            L($"**Minor page faults per training step** ({s.Threads[0]} thread, medians). Each fault maps a fresh 4 KiB page that the kernel");
+            L("zero-fills: the cost of tensors that glibc serves from new mappings instead of reusing heap memory (above 32 MiB, the");
+            L("most glibc's mmap threshold can be; with glibc's defaults also below it, until its dynamic threshold has grown).");
+            L();
+            L($"| Network | T | SpikeKit | {string.Join(" | ", s.Peers.Select(Short))} |");
+            L($"|---|---:|---:|{string.Concat(s.Peers.Select(_ => "---:|"))}");
+            foreach (var net in nets)
+                foreach (int t in s.Ts)
+                {
+                    var sk = Step("train", net, t, s.Threads[0], "spikekit");
+                    if (sk is null) continue;
+                    L($"| {(net == "cnn" ? "reference CNN" : "ResNet-20")} | {t} | {K(Faults(sk))} | {string.Join(" | ", s.Peers.Select(p => K(Faults(Step("train", net, t, s.Threads[0], p)))))} |");
+                }
+            L();
+        }
+
         static Dictionary<string, double> Medians(Result r)
         {
             var keys = r.Steps.SelectMany(x => x.EnumerateObject().Select(p => p.Name)).Distinct().Where(k => k != "ms");
@@ -335,14 +366,14 @@ static partial class Compare
             L("± the mean half-width of the two p25–p75 ranges. Pairs of identical workers (the rows marked process-to-process noise)");
             L($"differ by up to {(twins.Count == 0 ? "–" : F0(floor))} ms: a Δ below the larger of the two is within the noise of this run.");
             L();
-            L("| Variant | median ms | p25–p75 | compared with | Δ ms | peak RSS MiB |");
-            L("|---|---:|---:|---|---:|---:|");
+            L("| Variant | median ms | p25–p75 | compared with | Δ ms | page faults / step | peak RSS MiB |");
+            L("|---|---:|---:|---|---:|---:|---:|");
             foreach (var r in list)
             {
                 var refName = AblationReference(r.Spec.Label);
                 var rr = refName is null ? null : A(refName);
                 string delta = rr is null || rr == r ? "" : $"{(r.Median >= rr.Median ? "+" : "−")}{F0(Math.Abs(r.Median - rr.Median))} ± {F0((Half(r) + Half(rr)) / 2)}";
-                L($"| {r.Spec.Label} | {F1(r.Median)} | {F1(Stat.Quantile(r.Ms, 0.25))}–{F1(Stat.Quantile(r.Ms, 0.75))} | {(rr is null || rr == r ? "" : rr.Spec.Label)} | {delta} | {F0(r.PeakMiB)} |");
+                L($"| {r.Spec.Label} | {F1(r.Median)} | {F1(Stat.Quantile(r.Ms, 0.25))}–{F1(Stat.Quantile(r.Ms, 0.75))} | {(rr is null || rr == r ? "" : rr.Spec.Label)} | {delta} | {K(Faults(r))} | {F0(r.PeakMiB)} |");
             }
             L();
             string Say(Result? a, Result? b)
@@ -499,8 +530,8 @@ static partial class Compare
                 L();
                 L(epoch
                     ? "| Variant | median ms / epoch | p25–p75 | epochs | data loading ms (share) | steps | RSS before MiB | peak RSS MiB | ÷ peer | train loss, acc (last) |"
-                    : $"| Variant | median ms | p25–p75 | steps | RSS before MiB | peak RSS MiB | peak − before MiB | ÷ fastest peer{(fastest is null ? "" : $" ({Short(fastest.Spec.Who)})")} |");
-                L(epoch ? "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|" : "|---|---:|---:|---:|---:|---:|---:|---:|");
+                    : $"| Variant | median ms | p25–p75 | steps | RSS before MiB | peak RSS MiB | peak − before MiB | page faults / step | ÷ fastest peer{(fastest is null ? "" : $" ({Short(fastest.Spec.Who)})")} |");
+                L(epoch ? "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|" : "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
                 foreach (var r in list.Where(r => r.Ms.Count > 0))
                 {
                     string ratio = fastest is null || r.Spec.Side == Side.PyTorch || r.Spec.Kind == "convs" ? "" : F2(r.Median / fastest.Median);
@@ -514,7 +545,7 @@ static partial class Compare
                           $"{last.GetProperty("loss").GetDouble().ToString("F3", Ci)}, {last.GetProperty("accuracy").GetDouble().ToString("F3", Ci)} |");
                     }
                     else
-                        L($"| {r.Spec.Label} | {F1(r.Median)} | {F1(Stat.Quantile(r.Ms, 0.25))}–{F1(Stat.Quantile(r.Ms, 0.75))} | {r.Ms.Count} | {F0(r.ReadyMiB)} | {F0(r.PeakMiB)} | {F0(r.PeakMiB - r.ReadyMiB)} | {ratio} |");
+                        L($"| {r.Spec.Label} | {F1(r.Median)} | {F1(Stat.Quantile(r.Ms, 0.25))}–{F1(Stat.Quantile(r.Ms, 0.75))} | {r.Ms.Count} | {F0(r.ReadyMiB)} | {F0(r.PeakMiB)} | {F0(r.PeakMiB - r.ReadyMiB)} | {K(Faults(r))} | {ratio} |");
                 }
                 L();
                 if (epoch)

@@ -58,9 +58,11 @@ static partial class Worker
             switch (line.Trim())
             {
                 case "step":
+                    long faults = ProcStatus.MinorFaults();
                     var sw = Stopwatch.StartNew();
                     var extra = work.Step();
                     extra["ms"] = sw.Elapsed.TotalMilliseconds;
+                    extra["minflt"] = ProcStatus.MinorFaults() - faults;
                     steps++;
                     Reply("done", extra);
                     break;
@@ -236,9 +238,21 @@ static partial class Worker
     }
 }
 
-/// <summary>Reads <c>/proc/self/status</c>.</summary>
+/// <summary>Reads <c>/proc/self/status</c> and <c>/proc/self/stat</c>.</summary>
 static class ProcStatus
 {
+    /// <summary>Minor page faults of the process so far (field 10 of <c>/proc/self/stat</c>), -1 when unreadable.</summary>
+    public static long MinorFaults()
+    {
+        try
+        {
+            string stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return -1; }
+    }
+
     /// <summary>A memory field (VmRSS, VmHWM, ...) in MiB, NaN when absent.</summary>
     public static double MiB(string key)
     {

@@ -25,7 +25,7 @@ Workloads:
 
 Line protocol (stdout carries only protocol lines; logs go to stderr):
   worker prints  "ready {json}" after setup;  then for each command read from stdin:
-  "step"  -> runs one unit, prints "done {json}" with "ms";
+  "step"  -> runs one unit, prints "done {json}" with "ms" and "minflt" (minor page faults during the step);
   "stats" -> prints "stats {json}" (peak and current RSS from /proc/self/status, in MiB);
   "quit"  -> exits.
 """
@@ -33,6 +33,7 @@ import gzip
 import json
 import math
 import os
+import resource
 import sys
 import time
 
@@ -362,10 +363,12 @@ def main(argv):
     for line in sys.stdin:
         cmd = line.strip()
         if cmd == "step":
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t = time.perf_counter()
             extra = work.step()
             ms = (time.perf_counter() - t) * 1000
-            print("done " + json.dumps(dict(extra, ms=ms)), flush=True)
+            minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+            print("done " + json.dumps(dict(extra, ms=ms, minflt=minflt)), flush=True)
         elif cmd == "stats":
             print("stats " + json.dumps({"peak_rss_mib": proc_status_mib("VmHWM"), "rss_mib": proc_status_mib("VmRSS")}),
                   flush=True)
