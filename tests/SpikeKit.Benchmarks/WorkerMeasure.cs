@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SpikeKit.Layers;
 using SpikeKit.Losses;
 using SpikeKit.Models;
 using SpikeKit.Neurons;
@@ -43,19 +44,25 @@ static partial class Worker
         }
     }
 
-    /// <summary>A convolution of the training step: the model's module, the input shape it sees in the step (the stem's
-    /// once on <c>[B, ...]</c>, the others on <c>[T·B, ...]</c>), and whether the step needs its input gradient (all but the
-    /// stem, whose input is the image).</summary>
-    sealed record ConvCall(string Name, Conv2d Module, long[] InputShape, bool InputGrad);
+    /// <summary>A convolution of the training step, called the way the step calls it: the stem's module itself on the image
+    /// <c>[B, ...]</c> (no input gradient), every other one through the model's <see cref="TimeDistributed"/> wrapper on
+    /// <c>[T, B, ...]</c> (so that whatever that wrapper does for the step, e.g. a different input-gradient kernel, is timed too).</summary>
+    sealed record ConvCall(string Name, Conv2d Conv, Func<Tensor, Tensor> Forward, long[] InputShape, bool InputGrad);
 
     static List<ConvCall> ConvCalls(SpikingNetwork model, long batch)
     {
         long t = model.TimeSteps;
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
         var calls = new List<ConvCall>();
         foreach (var node in model.Graph().Nodes.Where(n => n.Op == GraphOp.Conv))
         {
+            var conv = (Conv2d)node.Module!;
             bool stem = node.Inputs[0] == GraphBuilder.InputName;
-            calls.Add(new(node.Name, (Conv2d)node.Module!, [stem ? batch : t * batch, .. node.InputShape], !stem));
+            string parent = node.Name.EndsWith(".inner", StringComparison.Ordinal) ? node.Name[..^".inner".Length] : "";
+            if (!stem && modules.TryGetValue(parent, out var wrapper) && wrapper is TimeDistributed td)
+                calls.Add(new(node.Name, conv, td.forward, [t, batch, .. node.InputShape], true));
+            else
+                calls.Add(new(node.Name, conv, conv.forward, [stem ? batch : t * batch, .. node.InputShape], !stem));
         }
         return calls;
     }
@@ -64,7 +71,7 @@ static partial class Worker
     /// gradient where the step needs it) on the shapes of one training step, with a fixed upstream gradient.</summary>
     sealed class ConvsWork : IWork
     {
-        readonly List<(Conv2d Conv, Tensor X, bool Grad, Tensor G)> _calls = [];
+        readonly List<(ConvCall Call, Tensor X, Tensor G)> _calls = [];
 
         public ConvsWork(Options a)
         {
@@ -77,10 +84,10 @@ static partial class Worker
                 var x = a.Str("input", "rand") == "spikes" ? rand(c.InputShape).lt(0.2).to_type(ScalarType.Float32) : rand(c.InputShape);
                 Tensor g;
                 using (no_grad())
-                using (var y = c.Module.forward(x))
+                using (var y = c.Forward(x))
                     g = randn_like(y);
-                macs += (double)c.Module.weight!.numel() / c.Module.weight.shape[0] * g.numel();
-                _calls.Add((c.Module, x, c.InputGrad, g));
+                macs += (double)c.Conv.weight!.numel() / c.Conv.weight.shape[0] * g.numel();
+                _calls.Add((c, x, g));
             }
             Info = new()
             {
@@ -93,12 +100,12 @@ static partial class Worker
 
         public Dictionary<string, object> Step()
         {
-            foreach (var (conv, x, grad, g) in _calls)
+            foreach (var (call, x, g) in _calls)
             {
                 using var scope = NewDisposeScope();
-                conv.zero_grad();
-                var xi = x.detach().requires_grad_(grad);
-                var y = conv.forward(xi);
+                call.Conv.zero_grad();
+                var xi = x.detach().requires_grad_(call.InputGrad);
+                var y = call.Forward(xi);
                 y.backward([g]);
             }
             return [];
@@ -136,6 +143,10 @@ static partial class Worker
             long t = model.TimeSteps, b = shape[0];
             var graph = model.Graph();
             var stems = graph.Nodes.Where(n => n.Op == GraphOp.Conv && n.Inputs[0] == GraphBuilder.InputName).Select(n => n.Name).ToHashSet();
+            var convs = ConvCalls(model, b).ToDictionary(c => c.Name);
+            // The model's own pooling module when it has one named "pool" (the reference CNN), called on [T, B, C, H, W] as the
+            // step calls it; otherwise LibTorch's pooling on [T·B, ...].
+            var ownPool = model.named_modules().FirstOrDefault(m => m.name == "pool").module as nn.Module<Tensor, Tensor>;
             foreach (var node in graph.Nodes)
             {
                 switch (node.Op)
@@ -143,8 +154,8 @@ static partial class Worker
                     case GraphOp.Conv:
                         {
                             bool stem = stems.Contains(node.Name);
-                            var conv = (Conv2d)node.Module!;
-                            Add("conv", node.Name, rand([stem ? b : t * b, .. node.InputShape]), !stem, conv.forward);
+                            var call = convs[node.Name];
+                            Add("conv", node.Name, rand(call.InputShape), call.InputGrad, call.Forward);
                             if (node.Norm is { } norm)
                                 Add("norm", node.NormName!, randn([stem ? 1 : t, b, .. node.Shape]), true, norm.forward);
                             break;
@@ -165,7 +176,10 @@ static partial class Worker
                             break;
                         }
                     case GraphOp.AvgPool:
-                        Add("pool", node.Name, rand([t * b, .. node.InputShape]), true, nn.AvgPool2d(node.Kernel).forward);
+                        if (ownPool is not null)
+                            Add("pool", node.Name, rand([t, b, .. node.InputShape]), true, ownPool.forward);
+                        else
+                            Add("pool", node.Name, rand([t * b, .. node.InputShape]), true, nn.AvgPool2d(node.Kernel).forward);
                         break;
                     case GraphOp.MaxPool:
                         Add("pool", node.Name, rand([t * b, .. node.InputShape]), true, nn.MaxPool2d(node.Kernel, node.Stride, node.Padding).forward);
