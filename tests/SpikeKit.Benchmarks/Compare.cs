@@ -1,21 +1,33 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using SpikeKit.Native;
 using SpikeKit.Neurons;
 using static TorchSharp.torch;
 
 /// <summary>
-/// <c>compare</c>: runs every workload on SpikeKit and on the PyTorch peer (<c>tests/reference/bench_peer.py</c>), each
-/// variant in its own worker process, stepping the workers in alternation (round r starts with worker r mod n), and
-/// writes medians, peak memory and SpikeKit/PyTorch ratios from the same run to <c>docs/BENCHMARKS.md</c>.
+/// <c>compare</c>: runs every workload on SpikeKit and on the PyTorch peers (<c>tests/reference/bench_peer.py</c>: the
+/// snnTorch design, the SpikingJelly design and the original naive peer), each variant in its own worker process,
+/// stepping the workers of a group in alternation (round r starts with worker r mod n), and writes medians, peak memory
+/// and the SpikeKit/peer ratios from the same run to <c>docs/BENCHMARKS.md</c> (see <see cref="Report"/>).
 /// </summary>
-static class Compare
+static partial class Compare
 {
     enum Side { SpikeKit, PyTorch }
 
-    sealed record Spec(string Group, string Label, Side Side, string Kind, string[] Args);
+    /// <summary>One worker of a group. <see cref="Who"/>: <c>spikekit</c>, a peer design, or <c>pytorch</c> (convolutions);
+    /// <see cref="EstimateMs"/>: the cost model's time per step on the reference machine (for the expected duration).</summary>
+    sealed record Spec(string Group, string Label, Side Side, string Kind, string[] Args)
+    {
+        public string Work { get; init; } = "";
+        public string Net { get; init; } = "cnn";
+        public int T { get; init; } = 4;
+        public int Threads { get; init; } = 1;
+        public string Who { get; init; } = "";
+        public string Loss { get; init; } = "baseline";
+        public IReadOnlyDictionary<string, string>? Env { get; init; }
+        public double EstimateMs { get; init; }
+    }
 
     sealed class Result(Spec spec)
     {
@@ -25,111 +37,373 @@ static class Compare
         public JsonElement Ready { get; set; }
         public JsonElement Stats { get; set; }
         public double Median => Stat.Quantile(Ms, 0.5);
-        public double PeakMiB => Stats.GetProperty("peak_rss_mib").GetDouble();
+        public double PeakMiB => Stats.ValueKind == JsonValueKind.Object ? Stats.GetProperty("peak_rss_mib").GetDouble() : double.NaN;
         public double ReadyMiB => Ready.GetProperty("rss_mib").GetDouble();
     }
 
-    sealed record Settings(int Threads, int[] ExtraThreads, int Warmup, int Rounds, int LifRounds, int[] LifSteps, int EpochSamples, int EpochRounds,
-        int SoakSteps, bool SoakPython, double ResNetWidth, string Python, string Script, string Out, string Root);
+    /// <summary>A group of workers stepped in alternation. <see cref="Make"/> gets the fastest peer design measured so far
+    /// (the reference step at T = 4, 1 thread; "snntorch" before it is known). <see cref="Busy"/>: a process spinning on
+    /// two threads runs while the group steps.</summary>
+    sealed record Group(string Part, string Name, Func<string, Spec[]> Make, int Warmup, int Rounds, bool Busy = false);
+
+    sealed record Settings(bool Quick, int[] Threads, int[] Ts, int NaiveMaxT, int RoundsOverride, int WarmupOverride, int LifRounds, int[] LifSteps, int LifFeatures,
+        int EpochSamples, int EpochRounds, int SoakSteps, bool SoakPython, double ResNetWidth, string[] Peers, HashSet<string> Parts,
+        string Python, string Script, string Out, string Root);
+
+    internal static readonly string[] AllParts = ["check", "lif", "cnn", "resnet20", "infer", "rmp", "ablation", "profile", "busy", "epoch", "soak"];
 
     public static int Run(Options a)
     {
         string root = RepoRoot();
+        var s = ReadSettings(a, root);
+        var plan = Plan(s);
+        var full = Plan(ReadSettings(new Options([]), root));
+        Log($"plan: {plan.Count} groups, {plan.Sum(g => g.Make("snntorch").Length)} workers; expected duration on the reference 2-core machine " +
+            $"≈ {Estimate(s, plan) / 60:F1} min (the full default run ≈ {Estimate(ReadSettings(new Options([]), root), full) / 60:F1} min)");
+        if (a.Bool("plan", false))
+        {
+            foreach (var g in plan)
+                Console.WriteLine($"{g.Part,-9} {g.Name,-44} warm-up {g.Warmup}, rounds {g.Rounds}, ≈ {GroupSeconds(g, "snntorch"):F0} s: " +
+                                  string.Join(", ", g.Make("snntorch").Select(x => x.Label)));
+            return 0;
+        }
+        string loadStart = File.ReadAllText("/proc/loadavg").Trim();
+        var started = DateTime.UtcNow;
+        var results = new List<Result>();
+        var checks = new Checks();
+        if (s.Parts.Contains("check"))
+        {
+            checks.Lif = LifEquality(s.Threads[0], s.Quick ? 16384 : 65536);
+            Log(checks.Lif.Value.Text);
+            checks.Peers = PeerCheckRun(s);
+        }
+        foreach (var g in plan)
+        {
+            var clock = Stopwatch.StartNew();
+            string fastest = FastestPeer(results) ?? "snntorch";
+            var specs = g.Make(fastest);
+            results.AddRange(RunGroup(s, specs, g.Warmup, g.Rounds, g.Busy));
+            double elapsed = (DateTime.UtcNow - started).TotalSeconds;
+            Log($"{g.Name}: {clock.Elapsed.TotalSeconds:F0} s (estimated {GroupSeconds(g, fastest):F0} s); {elapsed / 60:F1} min so far");
+        }
+        List<(Result R, JsonElement At100, JsonElement AtEnd)> soak = [];
+        if (s.Parts.Contains("soak")) soak = Soak(s, FastestPeer(results) ?? "snntorch");
+
+        string loadEnd = File.ReadAllText("/proc/loadavg").Trim();
+        var report = new Report(s, results, checks, soak, started, loadStart, loadEnd,
+            string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), Estimate(ReadSettings(new Options([]), root), full)).Write();
+        Directory.CreateDirectory(Path.GetDirectoryName(s.Out)!);
+        File.WriteAllText(s.Out, report);
+        Console.WriteLine(report);
+        Log($"wrote {s.Out} after {(DateTime.UtcNow - started).TotalMinutes:F1} min");
+        return 0;
+    }
+
+    static Settings ReadSettings(Options a, string root)
+    {
         bool quick = a.Bool("quick", false);
-        var threads = a.Str("threads", "1,2").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        var s = new Settings(
-            Threads: threads[0],
-            ExtraThreads: threads[1..],
-            Warmup: a.Int("warmup", quick ? 2 : 5),
-            Rounds: a.Int("rounds", quick ? 4 : 20),
-            LifRounds: a.Int("lif-rounds", quick ? 3 : 10),
-            LifSteps: a.Str("lif-t", "4,8,16").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(),
-            EpochSamples: a.Int("epoch-samples", quick ? 2000 : 10000),
-            EpochRounds: a.Int("epoch-rounds", quick ? 1 : 3),
-            SoakSteps: a.Int("soak-steps", quick ? 120 : 1000),
+        int[] Ints(string key, string fallback) => a.Str(key, fallback).Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var parts = a.Str("only", string.Join(",", AllParts)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        foreach (var p in parts)
+            if (!AllParts.Contains(p)) throw new ArgumentException($"--only: unknown part '{p}' (known: {string.Join(", ", AllParts)})");
+        var peers = a.Str("peers", "snntorch,spikingjelly,naive").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var p in peers)
+            if (!PeerLabels.ContainsKey(p)) throw new ArgumentException($"--peers: unknown design '{p}' (known: {string.Join(", ", PeerLabels.Keys)})");
+        return new Settings(
+            Quick: quick,
+            Threads: Ints("threads", "1,2"),
+            Ts: Ints("t", "1,2,4,8,16"),
+            NaiveMaxT: a.Int("naive-max-t", 8),
+            RoundsOverride: a.Int("rounds", 0),
+            WarmupOverride: a.Int("warmup", -1),
+            LifRounds: a.Int("lif-rounds", quick ? 1 : 3),
+            LifSteps: Ints("lif-t", "4,8,16"),
+            LifFeatures: a.Int("lif-features", quick ? 16384 : 65536),
+            EpochSamples: a.Int("epoch-samples", quick ? 640 : 3200),
+            EpochRounds: a.Int("epoch-rounds", quick ? 1 : 2),
+            SoakSteps: a.Int("soak-steps", quick ? 120 : 400),
             SoakPython: a.Bool("soak-python", false),
             ResNetWidth: a.Double("resnet-width", 0.25),
+            Peers: peers,
+            Parts: parts,
             Python: a.Str("python", "/usr/bin/python3"),
             Script: Path.Combine(root, "tests", "reference", "bench_peer.py"),
             Out: Path.GetFullPath(a.Str("out", Path.Combine(root, "docs", "BENCHMARKS.md"))),
             Root: root);
-        string only = a.Str("only", "lif,cnn,resnet20,epoch,soak");
-        var parts = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
-        string loadStart = File.ReadAllText("/proc/loadavg").Trim();
-        var started = DateTime.UtcNow;
-        var results = new List<Result>();
-        string th = s.Threads.ToString(CultureInfo.InvariantCulture);
+    }
 
-        (string Text, double FusedVsOpByOpGrad, double RecomputeGrad, long SpikeMismatch)? check = null;
-        if (parts.Contains("lif"))
+    internal static readonly Dictionary<string, string> PeerLabels = new()
+    {
+        ["snntorch"] = "snnTorch design",
+        ["spikingjelly"] = "SpikingJelly design",
+        ["naive"] = "naive (original peer)",
+    };
+
+    internal static string Short(string who) => who switch
+    {
+        "snntorch" => "snnTorch",
+        "spikingjelly" => "SpikingJelly",
+        "naive" => "naive",
+        "spikekit" => "SpikeKit",
+        "pytorch" => "PyTorch",
+        _ => who,
+    };
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // The plan
+    // ------------------------------------------------------------------------------------------------------------------
+
+    /// <summary>Timed rounds and warm-up rounds of a group of workload <paramref name="work"/> (fewer at large T).</summary>
+    static (int Warmup, int Rounds) RoundsFor(Settings s, string work, string net, int t)
+    {
+        int rounds, warmup;
+        if (s.Quick)
         {
-            check = LifEquality(s.Threads);
-            Log(check.Value.Text);
+            rounds = t == 4 ? 2 : 1;
+            warmup = 1;
+        }
+        else
+        {
+            bool resnet = net == "resnet20";
+            rounds = work switch
+            {
+                "rmp" => resnet ? 5 : 8,
+                "ablation" => 8,
+                "busy" => 6,
+                "profile" => resnet ? 5 : 8,
+                _ => t switch
+                {
+                    <= 2 => resnet ? 5 : 8,
+                    4 => resnet ? 8 : 15,
+                    8 => resnet ? 3 : 5,
+                    _ => 3,
+                },
+            };
+            warmup = t >= 8 || work == "busy" ? 1 : work is "train" or "infer" && t == 4 && !resnet ? 3 : 2;
+            if (resnet && t <= 2) warmup = 1;
+        }
+        return (s.WarmupOverride >= 0 ? s.WarmupOverride : warmup, s.RoundsOverride > 0 ? s.RoundsOverride : rounds);
+    }
+
+    static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>glibc's environment variables for the malloc thresholds SpikeKit's <see cref="TorchNative.TuneAllocator"/> sets.</summary>
+    static readonly Dictionary<string, string> SpikeKitMalloc = new()
+    {
+        ["MALLOC_MMAP_THRESHOLD_"] = I(TorchNative.HeapAllocationLimit),
+        ["MALLOC_TRIM_THRESHOLD_"] = I(TorchNative.HeapTopKept),
+    };
+
+    static List<Group> Plan(Settings s)
+    {
+        var groups = new List<Group>();
+        string w = s.ResNetWidth.ToString(CultureInfo.InvariantCulture);
+        string[] Common(string net, int t, int th) => net == "cnn"
+            ? ["--t", I(t), "--batch", "64", "--threads", I(th)]
+            : ["--t", I(t), "--batch", "64", "--width", w, "--threads", I(th)];
+        Spec Sk(string group, string work, string net, int t, int th, string loss, string label = "SpikeKit", string[]? extra = null) =>
+            new(group, label, Side.SpikeKit, work == "infer" ? "infer" : net, [.. Common(net, t, th), .. work == "infer" ? ["--net", net] : (string[])["--loss", loss], .. extra ?? []])
+            { Work = work, Net = net, T = t, Threads = th, Who = "spikekit", Loss = loss, EstimateMs = Cost.Step(work, net, "spikekit", t, th, loss) };
+        Spec Peer(string group, string work, string net, int t, int th, string loss, string design, string? label = null, string[]? extra = null) =>
+            new(group, label ?? PeerLabels[design], Side.PyTorch, work == "infer" ? "infer" : net,
+                [.. Common(net, t, th), "--design", design, .. work == "infer" ? ["--net", net] : (string[])["--loss", loss], .. extra ?? []])
+            { Work = work, Net = net, T = t, Threads = th, Who = design, Loss = loss, EstimateMs = Cost.Step(work, net, design, t, th, loss) };
+
+        if (s.Parts.Contains("lif"))
             foreach (int t in s.LifSteps)
             {
                 string g = $"lif T={t}";
-                string[] common = ["--t", $"{t}", "--batch", "64", "--features", "65536", "--threads", th];
-                results.AddRange(RunGroup(s,
+                string[] common = ["--t", I(t), "--batch", "64", "--features", I(s.LifFeatures), "--threads", I(s.Threads[0])];
+                Spec L(string label, Side side, string variant, string who) => new(g, label, side, "lif", side == Side.SpikeKit ? [.. common, "--variant", variant] : common)
+                { Work = "lif", T = t, Threads = s.Threads[0], Who = who, EstimateMs = Cost.Lif(who + "/" + variant, t, s.LifFeatures) };
+                groups.Add(new("lif", g, _ =>
                 [
-                    new(g, "SpikeKit fused", Side.SpikeKit, "lif", [.. common, "--variant", "fused"]),
-                    new(g, "SpikeKit fused, recompute", Side.SpikeKit, "lif", [.. common, "--variant", "recompute"]),
-                    new(g, "SpikeKit op-by-op", Side.SpikeKit, "lif", [.. common, "--variant", "opbyop"]),
-                    new(g, "PyTorch op-by-op", Side.PyTorch, "lif", common),
-                ], Math.Min(s.Warmup, 2), s.LifRounds));
+                    L("SpikeKit fused", Side.SpikeKit, "fused", "spikekit"),
+                    L("SpikeKit fused, recompute", Side.SpikeKit, "recompute", "spikekit"),
+                    L("SpikeKit op-by-op", Side.SpikeKit, "opbyop", "spikekit"),
+                    L("PyTorch op-by-op", Side.PyTorch, "", "pytorch"),
+                ], 1, s.LifRounds));
             }
-        }
-        if (parts.Contains("cnn"))
+        foreach (var net in new[] { "cnn", "resnet20" })
         {
-            string[] common = ["--t", "4", "--batch", "64", "--threads", th];
-            results.AddRange(RunGroup(s,
-            [
-                new("cnn", "SpikeKit", Side.SpikeKit, "cnn", common),
-                new("cnn", "SpikeKit, op-by-op LIF", Side.SpikeKit, "cnn", [.. common, "--variant", "opbyop"]),
-                new("cnn", "PyTorch stem-once", Side.PyTorch, "cnn", [.. common, "--stem", "once"]),
-                new("cnn", "PyTorch naive", Side.PyTorch, "cnn", [.. common, "--stem", "naive"]),
-            ], s.Warmup, s.Rounds));
-            foreach (int extra in s.ExtraThreads)
+            if (!s.Parts.Contains(net)) continue;
+            foreach (int th in s.Threads)
+                foreach (int t in s.Ts)
+                {
+                    string g = $"train {net} T={t} {th}t";
+                    var (warm, rounds) = RoundsFor(s, "train", net, t);
+                    groups.Add(new(net, g, _ =>
+                    {
+                        var list = new List<Spec> { Sk(g, "train", net, t, th, "baseline") };
+                        list.AddRange(PeersAt(s, t).Select(d => Peer(g, "train", net, t, th, "baseline", d)));
+                        if (th == s.Threads[0])
+                        {
+                            string[] c = [.. Common(net, t, th), "--net", net];
+                            list.Add(new(g, "SpikeKit convolutions", Side.SpikeKit, "convs", c)
+                            { Work = "convs", Net = net, T = t, Threads = th, Who = "spikekit", EstimateMs = Cost.Step("convs", net, "spikekit", t, th, "") });
+                            list.Add(new(g, "PyTorch convolutions (SpikeKit's shapes, per step on [B], on [T·B], in turn)", Side.PyTorch, "convs", [.. c, "--layout", "all"])
+                            { Work = "convs", Net = net, T = t, Threads = th, Who = "pytorch", Env = SpikeKitMalloc, EstimateMs = 3 * Cost.Step("convs", net, "pytorch", t, th, "") });
+                        }
+                        return [.. list];
+                    }, warm, rounds));
+                }
+        }
+        if (s.Parts.Contains("infer"))
+            foreach (int th in s.Threads)
+                foreach (var (net, t) in s.Ts.Select(t => ("cnn", t)).Append(("resnet20", 4)))
+                {
+                    if (net == "resnet20" && !s.Ts.Contains(4)) continue;
+                    string g = $"infer {net} T={t} {th}t";
+                    var (warm, rounds) = RoundsFor(s, "infer", net, t);
+                    groups.Add(new("infer", g, _ => [Sk(g, "infer", net, t, th, "baseline"), .. PeersAt(s, t).Select(d => Peer(g, "infer", net, t, th, "baseline", d))], warm, rounds));
+                }
+        if (s.Parts.Contains("rmp"))
+            foreach (var net in new[] { "cnn", "resnet20" })
             {
-                string[] more = ["--t", "4", "--batch", "64", "--threads", extra.ToString(CultureInfo.InvariantCulture)];
-                string g = $"cnn, {extra} threads";
-                results.AddRange(RunGroup(s,
-                [
-                    new(g, "SpikeKit", Side.SpikeKit, "cnn", more),
-                    new(g, "PyTorch stem-once", Side.PyTorch, "cnn", [.. more, "--stem", "once"]),
-                    new(g, "PyTorch naive", Side.PyTorch, "cnn", [.. more, "--stem", "naive"]),
-                ], s.Warmup, s.Rounds));
+                string g = $"rmp {net} T=4 {s.Threads[0]}t";
+                var (warm, rounds) = RoundsFor(s, "rmp", net, 4);
+                groups.Add(new("rmp", g, _ => [Sk(g, "train", net, 4, s.Threads[0], "rmp"), .. s.Peers.Select(d => Peer(g, "train", net, 4, s.Threads[0], "rmp", d))], warm, rounds));
             }
-        }
-        if (parts.Contains("resnet20"))
+        if (s.Parts.Contains("ablation"))
         {
-            string[] common = ["--t", "4", "--batch", "64", "--width", s.ResNetWidth.ToString(CultureInfo.InvariantCulture), "--threads", th];
-            results.AddRange(RunGroup(s,
+            string g = $"ablation cnn T=4 {s.Threads[0]}t";
+            var (warm, rounds) = RoundsFor(s, "ablation", "cnn", 4);
+            int th = s.Threads[0];
+            Spec N(string label, string loss, params string[] extra) => Peer(g, "ablation", "cnn", 4, th, loss, "naive", label, extra);
+            groups.Add(new("ablation", g, _ =>
             [
-                new("resnet20", "SpikeKit", Side.SpikeKit, "resnet20", common),
-                new("resnet20", "PyTorch stem-once", Side.PyTorch, "resnet20", [.. common, "--stem", "once"]),
-                new("resnet20", "PyTorch naive", Side.PyTorch, "resnet20", [.. common, "--stem", "naive"]),
-            ], s.Warmup, Math.Max(3, s.Rounds / 2)));
+                Sk(g, "ablation", "cnn", 4, th, "baseline"),
+                Sk(g, "ablation", "cnn", 4, th, "baseline", "SpikeKit, op-by-op LIF (Fused: false)", ["--variant", "opbyop"]) with { EstimateMs = Cost.Step("train", "cnn", "spikekit", 4, th, "") * 2.4 },
+                Sk(g, "ablation", "cnn", 4, th, "baseline", "SpikeKit without its allocator tuning (SPIKEKIT_MALLOC_TUNING=0)") with { Env = new Dictionary<string, string> { ["SPIKEKIT_MALLOC_TUNING"] = "0" } },
+                Peer(g, "ablation", "cnn", 4, th, "baseline", "snntorch", "snnTorch design"),
+                Peer(g, "ablation", "cnn", 4, th, "baseline", "snntorch", "snnTorch design with SpikeKit's malloc thresholds") with { Env = SpikeKitMalloc },
+                Peer(g, "ablation", "cnn", 4, th, "baseline", "spikingjelly", "SpikingJelly design"),
+                N("naive + RMP term (the original peer as it was run: CE + 0.5·RMP)", "rmp"),
+                N("naive (baseline loss; potentials still kept and stacked)", "baseline"),
+                N("naive − potentials kept and stacked", "baseline", "--keep-potentials", "0"),
+                N("naive − potentials kept and stacked: a second, identical worker (process-to-process noise)", "baseline", "--keep-potentials", "0"),
+                Peer(g, "ablation", "cnn", 4, th, "baseline", "snntorch", "snnTorch design: a second, identical worker (process-to-process noise)"),
+                N("naive − potentials, per-step inputs by unbind instead of x[t]", "baseline", "--keep-potentials", "0", "--index", "unbind"),
+                N("naive − potentials, reset detached (no gradient through 1 − o)", "baseline", "--keep-potentials", "0", "--detach-reset", "1"),
+                N("naive − potentials, spike by the detach trick instead of an autograd Function", "baseline", "--keep-potentials", "0", "--spike", "detach"),
+                N("naive − potentials, one SGD parameter group", "baseline", "--keep-potentials", "0", "--groups", "1"),
+                N("naive − potentials, stem repeated over T instead of once", "baseline", "--keep-potentials", "0", "--stem", "naive"),
+            ], warm, rounds));
         }
-        if (parts.Contains("epoch"))
+        if (s.Parts.Contains("profile"))
+            foreach (var net in new[] { "cnn", "resnet20" })
+            {
+                string g = $"profile {net} T=4 {s.Threads[0]}t";
+                var (warm, rounds) = RoundsFor(s, "profile", net, 4);
+                string[] c = [.. Common(net, 4, s.Threads[0]), "--net", net, "--loss", "baseline"];
+                groups.Add(new("profile", g, _ => [new(g, "SpikeKit component profile", Side.SpikeKit, "profile", c)
+                    { Work = "profile", Net = net, Who = "spikekit", Threads = s.Threads[0], EstimateMs = Cost.Step("train", net, "spikekit", 4, 1, "") * 5 }], warm, rounds));
+                string gp = $"torch.profiler {net} T=4 {s.Threads[0]}t";
+                int steps = s.Quick ? 1 : 3;
+                groups.Add(new("profile", gp, fastest => [new(gp, $"{PeerLabels[fastest]} under torch.profiler", Side.PyTorch, "profile",
+                    [.. c, "--design", fastest, "--steps", I(steps)])
+                    { Work = "torchprofile", Net = net, Who = fastest, Threads = s.Threads[0], EstimateMs = Cost.Step("train", net, fastest, 4, 1, "") * (steps * 1.5 + 2) }], 0, 1));
+            }
+        if (s.Parts.Contains("busy") && s.Threads.Length > 1)
         {
-            string[] common = ["--samples", $"{s.EpochSamples}", "--batch", "64", "--t", "4", "--threads", th];
-            results.AddRange(RunGroup(s,
+            int th = s.Threads[1];
+            string g = $"busy cnn T=4 {th}t";
+            var (warm, rounds) = RoundsFor(s, "busy", "cnn", 4);
+            groups.Add(new("busy", g, fastest =>
             [
-                new("epoch", "SpikeKit", Side.SpikeKit, "epoch", common),
-                new("epoch", "PyTorch stem-once", Side.PyTorch, "epoch", [.. common, "--stem", "once"]),
+                Sk(g, "busy", "cnn", 4, th, "baseline") with { EstimateMs = Cost.Step("train", "cnn", "spikekit", 4, 1, "") * 4 },
+                Peer(g, "busy", "cnn", 4, th, "baseline", fastest) with { EstimateMs = Cost.Step("train", "cnn", fastest, 4, 1, "") * 10 },
+            ], warm, rounds, Busy: true));
+        }
+        if (s.Parts.Contains("epoch"))
+        {
+            string[] common = ["--samples", I(s.EpochSamples), "--batch", "64", "--t", "4", "--threads", I(s.Threads[0]), "--loss", "baseline"];
+            double steps = Math.Ceiling(s.EpochSamples / 64.0);
+            groups.Add(new("epoch", "epoch", fastest =>
+            [
+                new("epoch", "SpikeKit", Side.SpikeKit, "epoch", common) { Work = "epoch", Who = "spikekit", EstimateMs = steps * Cost.Step("train", "cnn", "spikekit", 4, 1, "") },
+                new("epoch", PeerLabels[fastest], Side.PyTorch, "epoch", [.. common, "--design", fastest]) { Work = "epoch", Who = fastest, EstimateMs = steps * Cost.Step("train", "cnn", fastest, 4, 1, "") },
             ], 0, s.EpochRounds));
         }
-        List<(Result R, JsonElement At100, JsonElement AtEnd)> soak = [];
-        if (parts.Contains("soak")) soak = Soak(s);
-
-        string loadEnd = File.ReadAllText("/proc/loadavg").Trim();
-        var report = Report(s, results, check, soak, started, loadStart, loadEnd, string.Join(" ", Environment.GetCommandLineArgs().Skip(1)));
-        Directory.CreateDirectory(Path.GetDirectoryName(s.Out)!);
-        File.WriteAllText(s.Out, report);
-        Console.WriteLine(report);
-        Log($"wrote {s.Out}");
-        return 0;
+        return groups;
     }
+
+    /// <summary>The peer designs of the grid at <paramref name="t"/>: the naive peer only up to <see cref="Settings.NaiveMaxT"/>
+    /// (its per-step selects make it the slowest peer, by far at large T, and it is kept for continuity, not as a target).</summary>
+    static IEnumerable<string> PeersAt(Settings s, int t) => s.Peers.Where(d => d != "naive" || t <= s.NaiveMaxT);
+
+    /// <summary>The peer design with the lowest median on the reference CNN's training step at T = 4, first thread count.</summary>
+    static string? FastestPeer(List<Result> results) =>
+        results.Where(r => r.Spec.Work == "train" && r.Spec.Net == "cnn" && r.Spec.T == 4 && r.Spec.Side == Side.PyTorch && r.Ms.Count > 0)
+            .GroupBy(r => r.Spec.Threads).OrderBy(g => g.Key).FirstOrDefault()?.MinBy(r => r.Median)?.Spec.Who;
+
+    /// <summary>Expected duration in seconds (cost model below, on the reference 2-core Xeon).</summary>
+    static double Estimate(Settings s, List<Group> plan)
+    {
+        double total = plan.Sum(g => GroupSeconds(g, "snntorch"));
+        if (s.Parts.Contains("check")) total += 20;
+        if (s.Parts.Contains("soak")) total += 2 + s.SoakSteps * Cost.Step("train", "cnn", "spikekit", 4, 1, "") / 1000 * (s.SoakPython ? 2.8 : 1);
+        return total;
+    }
+
+    static double GroupSeconds(Group g, string fastest)
+    {
+        var specs = g.Make(fastest);
+        double start = 1 + Math.Max(specs.Max(Cost.StartSeconds), specs.Sum(Cost.StartSeconds) / 2);
+        return start + (g.Warmup + g.Rounds) * specs.Sum(x => x.EstimateMs) / 1000;
+    }
+
+    /// <summary>Cost model for the expected duration: milliseconds per step measured on the reference machine (2-core Xeon,
+    /// quiet) at T = 4, 1 thread. Larger T scale as (T/4)^e with e from T = 8 and 16 measurements (the select-based peers
+    /// grow faster than linearly, the snnTorch design slower); smaller T about linearly; 2 threads take ~0.75 of the time.</summary>
+    static class Cost
+    {
+        static readonly Dictionary<string, double> AtT4 = new()
+        {
+            ["train/cnn/spikekit"] = 160, ["train/cnn/snntorch"] = 375, ["train/cnn/spikingjelly"] = 495, ["train/cnn/naive"] = 445,
+            ["train/resnet20/spikekit"] = 345, ["train/resnet20/snntorch"] = 635, ["train/resnet20/spikingjelly"] = 730, ["train/resnet20/naive"] = 640,
+            ["infer/cnn/spikekit"] = 51, ["infer/cnn/snntorch"] = 162, ["infer/cnn/spikingjelly"] = 161, ["infer/cnn/naive"] = 146,
+            ["infer/resnet20/spikekit"] = 64, ["infer/resnet20/snntorch"] = 152, ["infer/resnet20/spikingjelly"] = 126, ["infer/resnet20/naive"] = 113,
+            ["convs/cnn/spikekit"] = 50, ["convs/cnn/pytorch"] = 56, ["convs/resnet20/spikekit"] = 245, ["convs/resnet20/pytorch"] = 270,
+        };
+
+        static double Exponent(string work, string who) => work != "train" ? 1.0 : who switch
+        {
+            "snntorch" => 0.9,
+            "spikingjelly" => 1.45,
+            "naive" => 1.5,
+            _ => 1.3,
+        };
+
+        public static double Step(string work, string net, string who, int t, int threads, string loss)
+        {
+            string w = work is "rmp" or "ablation" or "busy" ? "train" : work;
+            double ms = AtT4.TryGetValue($"{w}/{net}/{who}", out var v) ? v : AtT4[$"{w}/{net}/snntorch"];
+            if (loss == "rmp") ms *= who == "spikekit" ? 1.1 : 1.4;
+            double scale = t <= 4 ? 0.15 + 0.85 * t / 4.0 : Math.Pow(t / 4.0, Exponent(w, who));
+            return ms * scale * (threads > 1 ? 0.65 : 1.0);
+        }
+
+        public static double Lif(string key, int t, int features)
+        {
+            double[] ms = key switch
+            {
+                "spikekit/fused" => [450, 650, 1190],
+                "spikekit/recompute" => [390, 500, 990],
+                "spikekit/opbyop" => [1660, 2580, 7440],
+                _ => [1300, 2940, 9110],
+            };
+            double at = t <= 4 ? ms[0] * t / 4.0 : t <= 8 ? ms[1] * t / 8.0 : ms[2] * t / 16.0;
+            return at * features / 65536.0;
+        }
+
+        /// <summary>CPU seconds to start a worker (a group starts its workers together on the 2 cores, plus ~1 s of latency).</summary>
+        public static double StartSeconds(Spec s) => s.Side == Side.PyTorch ? 1.5 : 0.8;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // Running workers
+    // ------------------------------------------------------------------------------------------------------------------
 
     static void Log(string message) => Console.Error.WriteLine($"[compare {DateTime.Now:HH:mm:ss}] {message}");
 
@@ -141,19 +415,27 @@ static class Compare
         throw new InvalidOperationException("repository root (Research.sln) not found above the current directory");
     }
 
-    /// <summary>Runs the workers of one group in alternation: warm-up rounds, then timed rounds; round r starts at worker r mod n.</summary>
-    static List<Result> RunGroup(Settings s, Spec[] specs, int warmup, int rounds)
+    /// <summary>Runs the workers of one group in alternation: warm-up rounds, then timed rounds; round r starts at worker
+    /// r mod n. All workers start (in parallel) before the first round; with <paramref name="busy"/> a spinning process
+    /// runs from the first to the last round.</summary>
+    static List<Result> RunGroup(Settings s, Spec[] specs, int warmup, int rounds, bool busy = false)
     {
         var results = specs.Select(p => new Result(p)).ToList();
         var workers = new List<WorkerProcess>();
+        WorkerProcess? spinner = null;
         try
         {
-            foreach (var r in results)
+            foreach (var r in results) workers.Add(Start(s, r.Spec));
+            for (int i = 0; i < results.Count; i++)
             {
-                var w = Start(s, r.Spec);
-                workers.Add(w);
-                r.Ready = w.Expect("ready");
-                Log($"{r.Spec.Group} / {r.Spec.Label}: ready {r.Ready}");
+                results[i].Ready = workers[i].Expect("ready");
+                Log($"{specs[i].Group} / {specs[i].Label}: ready {Trim(results[i].Ready.ToString(), 200)}");
+            }
+            if (busy)
+            {
+                spinner = Start(s, new Spec("busy", "spinner", Side.SpikeKit, "spin", ["--spin-threads", "2"]));
+                spinner.Expect("ready");
+                Log("spinner with 2 threads started");
             }
             int n = workers.Count;
             for (int round = 0; round < warmup + rounds; round++)
@@ -171,6 +453,7 @@ static class Compare
                     Log($"{specs[0].Group} round {round - warmup + 1}/{rounds}: " +
                         string.Join(", ", results.Select(r => $"{r.Spec.Label} {r.Ms[^1]:F0} ms")));
             }
+            spinner?.Kill();
             for (int i = 0; i < n; i++)
             {
                 workers[i].Send("stats");
@@ -180,10 +463,14 @@ static class Compare
         }
         finally
         {
+            spinner?.Kill();
+            spinner?.Dispose();
             foreach (var w in workers) w.Dispose();
         }
         return results;
     }
+
+    static string Trim(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     static WorkerProcess Start(Settings s, Spec spec)
     {
@@ -201,6 +488,7 @@ static class Compare
         psi.ArgumentList.Add("worker");
         psi.ArgumentList.Add(spec.Kind);
         foreach (var arg in spec.Args) psi.ArgumentList.Add(arg);
+        foreach (var (k, v) in spec.Env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         psi.WorkingDirectory = s.Root;
         return new WorkerProcess(Process.Start(psi)!, $"{spec.Group}/{spec.Label}");
     }
@@ -235,6 +523,12 @@ static class Compare
             }
         }
 
+        public void Kill()
+        {
+            try { if (!_p.HasExited) _p.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }
+        }
+
         public void Dispose()
         {
             if (!_p.WaitForExit(10000)) _p.Kill();
@@ -242,14 +536,24 @@ static class Compare
         }
     }
 
+    // ------------------------------------------------------------------------------------------------------------------
+    // Checks
+    // ------------------------------------------------------------------------------------------------------------------
+
+    sealed class Checks
+    {
+        public (string Text, double FusedVsOpByOpGrad, double RecomputeGrad, long SpikeMismatch)? Lif;
+        public JsonElement? Peers;
+    }
+
     /// <summary>Fused vs op-by-op LIF (and fused with recompute) at T = 8 on the benchmark's data: spikes and input gradients.</summary>
-    static (string Text, double FusedVsOpByOpGrad, double RecomputeGrad, long SpikeMismatch) LifEquality(int threads)
+    static (string Text, double FusedVsOpByOpGrad, double RecomputeGrad, long SpikeMismatch) LifEquality(int threads, int features)
     {
         TorchNative.EnsureLoaded();
         set_num_threads(threads);
         using var scope = NewDisposeScope();
         manual_seed(1);
-        long[] shape = [8, 64, 65536];
+        long[] shape = [8, 64, features];
         var x0 = randn(shape).mul_(0.5).add_(0.3);
         var g = randn(shape);
         (Tensor S, Tensor G) Run(NeuronOptions o)
@@ -268,20 +572,73 @@ static class Compare
         double gScale = opByOp.G.abs().max().item<float>();
         double rate = fused.S.mean().item<float>();
         string text = string.Create(CultureInfo.InvariantCulture,
-            $"LIF [8, 64, 65536], firing rate {rate:F3}: spikes differing (fused vs op-by-op, fused vs recompute): {mismatch}; " +
+            $"LIF [8, 64, {features}], firing rate {rate:F3}: spikes differing (fused vs op-by-op, fused vs recompute): {mismatch}; " +
             $"max |Δ grad| fused vs op-by-op {dGrad:G3} (max |grad| {gScale:G3}); fused vs recompute {dRecompute:G3}");
         return (text, dGrad, dRecompute, mismatch);
     }
 
-    /// <summary>1000 (or --soak-steps) training steps of the reference network: live tensors and RSS at step 100 and at the end.</summary>
-    static List<(Result R, JsonElement At100, JsonElement AtEnd)> Soak(Settings s)
+    /// <summary>SpikeKit's networks (initial weights, a random batch: training-mode outputs, CE + 0.5·RMP loss and gradients,
+    /// eval outputs) written for <c>tests/reference/check_peers.py --spikekit</c>, which loads the weights into every peer
+    /// design and compares; returns its JSON report.</summary>
+    static JsonElement? PeerCheckRun(Settings s, int steps = 4, int batch = 8)
     {
-        string[] common = ["--t", "4", "--batch", "64", "--threads", s.Threads.ToString(CultureInfo.InvariantCulture)];
-        var specs = new List<Spec> { new("soak", "SpikeKit", Side.SpikeKit, "cnn", common) };
-        if (s.SoakPython) specs.Add(new("soak", "PyTorch stem-once", Side.PyTorch, "cnn", [.. common, "--stem", "once"]));
+        TorchNative.EnsureLoaded();
+        set_num_threads(1);
+        string file = Path.Combine(Path.GetTempPath(), $"spikekit-peer-check-{Environment.ProcessId}.json");
+        try
+        {
+            PeerCheckData.Write(file, steps, batch);
+            var psi = new ProcessStartInfo(s.Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = s.Root };
+            foreach (var arg in new[] { Path.Combine(s.Root, "tests", "reference", "check_peers.py"), "--spikekit", file, "--json" }) psi.ArgumentList.Add(arg);
+            using var p = Process.Start(psi)!;
+            string stdout = p.StandardOutput.ReadToEnd();
+            string stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) { Log($"check_peers.py failed ({p.ExitCode}): {stderr}"); return null; }
+            var json = JsonDocument.Parse(stdout).RootElement.Clone();
+            foreach (var rep in json.GetProperty("reports").EnumerateArray())
+                foreach (var c in rep.GetProperty("cases").EnumerateArray())
+                    Log($"peer check {rep.GetProperty("net")}: {c}");
+            return json;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>The <c>peer-check</c> command: the check of <see cref="PeerCheckRun"/>, printed as check_peers.py prints it.</summary>
+    public static int PeerCheck(Options a)
+    {
+        string root = RepoRoot();
+        TorchNative.EnsureLoaded();
+        set_num_threads(1);
+        string file = Path.Combine(Path.GetTempPath(), $"spikekit-peer-check-{Environment.ProcessId}.json");
+        try
+        {
+            PeerCheckData.Write(file, a.Int("t", 4), a.Int("batch", 8));
+            var psi = new ProcessStartInfo(a.Str("python", "/usr/bin/python3")) { UseShellExecute = false, WorkingDirectory = root };
+            foreach (var arg in new[] { Path.Combine(root, "tests", "reference", "check_peers.py"), "--spikekit", file }) psi.ArgumentList.Add(arg);
+            using var p = Process.Start(psi)!;
+            p.WaitForExit();
+            return p.ExitCode;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Training steps of the reference network (--soak-steps): live tensors and RSS at step 100 and at the end.</summary>
+    static List<(Result R, JsonElement At100, JsonElement AtEnd)> Soak(Settings s, string fastest)
+    {
+        string[] common = ["--t", "4", "--batch", "64", "--threads", I(s.Threads[0]), "--loss", "baseline"];
+        var specs = new List<Spec> { new("soak", "SpikeKit", Side.SpikeKit, "cnn", common) { Work = "soak", Who = "spikekit" } };
+        if (s.SoakPython) specs.Add(new("soak", PeerLabels[fastest], Side.PyTorch, "cnn", [.. common, "--design", fastest]) { Work = "soak", Who = fastest });
         var workers = new List<WorkerProcess>();
         var results = specs.Select(p => new Result(p)).ToList();
         var at100 = new JsonElement[specs.Count];
+        int mark = Math.Min(100, s.SoakSteps);
         try
         {
             foreach (var r in results)
@@ -296,11 +653,11 @@ static class Compare
                 {
                     workers[i].Send("step");
                     results[i].Ms.Add(workers[i].Expect("done").GetProperty("ms").GetDouble());
-                    if (step == 100 || step == s.SoakSteps)
+                    if (step == mark || step == s.SoakSteps)
                     {
                         workers[i].Send("stats");
                         var st = workers[i].Expect("stats");
-                        if (step == 100) at100[i] = st;
+                        if (step == mark) at100[i] = st;
                         if (step == s.SoakSteps) results[i].Stats = st;
                     }
                 }
@@ -313,239 +670,6 @@ static class Compare
             foreach (var w in workers) w.Dispose();
         }
         return results.Select((r, i) => (r, at100[i], r.Stats)).ToList();
-    }
-
-    static string Report(Settings s, List<Result> results, (string Text, double FusedVsOpByOpGrad, double RecomputeGrad, long SpikeMismatch)? check,
-        List<(Result R, JsonElement At100, JsonElement AtEnd)> soak, DateTime started, string loadStart, string loadEnd, string commandLine)
-    {
-        var ci = CultureInfo.InvariantCulture;
-        var md = new StringBuilder();
-        string F0(double v) => v.ToString("F0", ci);
-        string F1(double v) => v.ToString("F1", ci);
-        string F2(double v) => v.ToString("F2", ci);
-        Result? Find(string group, string label) => results.FirstOrDefault(r => r.Spec.Group == group && r.Spec.Label == label);
-        string Str(Result? r, string key) => r is not null && r.Ready.TryGetProperty(key, out var v) ? v.ToString() : "?";
-        var anySk = results.Concat(soak.Select(x => x.R)).FirstOrDefault(r => r.Spec.Side == Side.SpikeKit);
-        var anyPy = results.FirstOrDefault(r => r.Spec.Side == Side.PyTorch);
-
-        md.AppendLine("# Benchmarks: SpikeKit vs PyTorch on the CPU");
-        md.AppendLine();
-        md.AppendLine("SpikeKit's training workloads timed against a PyTorch implementation of the same networks written the way");
-        md.AppendLine("SpikingJelly and snnTorch run on the CPU (op-by-op multi-step LIF with a custom autograd spike), on the same machine");
-        md.AppendLine("with the same thread count, steps of both sides interleaved. Details of each side and of the method are below the results.");
-        md.AppendLine();
-        md.AppendLine("Reproduce (from the repository root; needs Debian's `python3-torch` for the PyTorch side and the Debian package");
-        md.AppendLine("`dataset-fashion-mnist` for the epoch workload; the run's duration is listed below):");
-        md.AppendLine();
-        md.AppendLine("```bash");
-        md.AppendLine("dotnet run -c Release --project tests/SpikeKit.Benchmarks -- compare");
-        md.AppendLine("```");
-        md.AppendLine();
-        md.AppendLine("It rewrites this file. `--quick` gives a short smoke run (few rounds, small epoch). `--threads 1,2` (the default)");
-        md.AppendLine("runs everything with 1 intra-op thread on both sides and the reference step again with 2; `--rounds N`,");
-        md.AppendLine("`--only lif,cnn,resnet20,epoch,soak`, `--epoch-samples N`, `--soak-steps N`, `--soak-python`, `--resnet-width X`,");
-        md.AppendLine("`--out FILE` adjust it.");
-        md.AppendLine();
-        // Summary
-        md.AppendLine("## Results (ratio = SpikeKit median / PyTorch median from the same run; below 1: SpikeKit faster)");
-        md.AppendLine();
-        md.AppendLine("| Workload | SpikeKit ms | PyTorch ms | SpikeKit / PyTorch | SpikeKit peak RSS MiB | PyTorch peak RSS MiB |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|");
-        void SummaryRow(string title, Result? sk, Result? py)
-        {
-            if (sk is null || py is null) return;
-            md.AppendLine($"| {title} | {F1(sk.Median)} | {F1(py.Median)} | **{F2(sk.Median / py.Median)}** | {F0(sk.PeakMiB)} | {F0(py.PeakMiB)} |");
-        }
-        foreach (int t in s.LifSteps)
-            SummaryRow($"(1) LIF fwd+bwd [{t}, 64, 65536], fused vs PyTorch op-by-op", Find($"lif T={t}", "SpikeKit fused"), Find($"lif T={t}", "PyTorch op-by-op"));
-        SummaryRow("(2) reference CNN training step vs PyTorch stem-once", Find("cnn", "SpikeKit"), Find("cnn", "PyTorch stem-once"));
-        SummaryRow("(2) reference CNN training step vs PyTorch naive", Find("cnn", "SpikeKit"), Find("cnn", "PyTorch naive"));
-        SummaryRow("(2) — the same with SpikeKit's op-by-op LIF (`Fused: false`) vs PyTorch stem-once", Find("cnn", "SpikeKit, op-by-op LIF"), Find("cnn", "PyTorch stem-once"));
-        foreach (int extra in s.ExtraThreads)
-            SummaryRow($"(2) reference CNN training step vs PyTorch stem-once, {extra} threads", Find($"cnn, {extra} threads", "SpikeKit"), Find($"cnn, {extra} threads", "PyTorch stem-once"));
-        string w = s.ResNetWidth.ToString(ci);
-        SummaryRow($"(3) ResNet-20 (width {w}) training step vs PyTorch stem-once", Find("resnet20", "SpikeKit"), Find("resnet20", "PyTorch stem-once"));
-        SummaryRow($"(3) ResNet-20 (width {w}) training step vs PyTorch naive", Find("resnet20", "SpikeKit"), Find("resnet20", "PyTorch naive"));
-        SummaryRow($"(4) Fashion-MNIST epoch ({s.EpochSamples} samples) vs PyTorch stem-once", Find("epoch", "SpikeKit"), Find("epoch", "PyTorch stem-once"));
-        md.AppendLine();
-        var facts = new List<string>();
-        foreach (int t in s.LifSteps)
-            if (Find($"lif T={t}", "SpikeKit fused") is { } fu && Find($"lif T={t}", "SpikeKit op-by-op") is { } ob)
-                facts.Add($"fused LIF vs SpikeKit's op-by-op LIF at T = {t}: **{F2(ob.Median / fu.Median)}× faster**" +
-                          (Find($"lif T={t}", "PyTorch op-by-op") is { } po
-                              ? $" (SpikeKit op-by-op / PyTorch op-by-op, the same algorithm on the two LibTorch versions: {F2(ob.Median / po.Median)})"
-                              : ""));
-        if (check is { } ch)
-            facts.Add($"fused vs op-by-op outputs at T = 8: {ch.SpikeMismatch} spikes differ, max |Δ grad| {ch.FusedVsOpByOpGrad.ToString("G3", ci)}; " +
-                      $"recompute vs saved potentials: max |Δ grad| {ch.RecomputeGrad.ToString("G3", ci)}");
-        if (Find("epoch", "SpikeKit") is { } ep)
-        {
-            double share = Stat.Quantile(ep.Steps.Select(x => x.GetProperty("data_ms").GetDouble()).ToList(), 0.5) / ep.Median;
-            facts.Add($"data loading share of a SpikeKit epoch: **{(100 * share).ToString("F1", ci)} %**");
-        }
-        if (soak.FirstOrDefault(x => x.R.Spec.Side == Side.SpikeKit) is { R: not null } sk)
-            facts.Add($"SpikeKit live tensors at step 100 / {s.SoakSteps}: **{sk.At100.GetProperty("live_tensors")} / {sk.AtEnd.GetProperty("live_tensors")}**, " +
-                      $"peak RSS {F0(sk.At100.GetProperty("peak_rss_mib").GetDouble())} / {F0(sk.AtEnd.GetProperty("peak_rss_mib").GetDouble())} MiB");
-        foreach (var f in facts) md.AppendLine($"- {f}");
-        if (facts.Count > 0) md.AppendLine();
-
-        md.AppendLine("## How it measures");
-        md.AppendLine();
-        md.AppendLine("Every variant of a workload runs in its own worker process (SpikeKit: `tests/SpikeKit.Benchmarks worker ...`;");
-        md.AppendLine("PyTorch: `tests/reference/bench_peer.py worker ...`). The `compare` command starts all workers of a workload, then");
-        md.AppendLine("steps them **in alternation**, one step each per round, the first worker of round r being worker r mod n, so both");
-        md.AppendLine("sides see the same background load; it reports the **median** (and the 25th–75th percentile) of the timed steps");
-        md.AppendLine("after warm-up steps. Peak memory is the worker process's peak resident set (`VmHWM` in `/proc/self/status`, read");
-        md.AppendLine("the same way on both sides) after all its steps; \"before\" is the RSS after setup, before the first step. The");
-        md.AppendLine("ratio is SpikeKit's median over PyTorch's median from the same run (below 1: SpikeKit faster).");
-        md.AppendLine();
-        md.AppendLine("The machine is shared with other jobs (see the load averages), so absolute times are noisy; the ratios come from");
-        md.AppendLine("interleaved steps and are the figures to read. The main figures use 1 intra-op thread per side: on a loaded 2-core");
-        md.AppendLine("machine, 2 OpenMP threads per process spend much of their time waiting for a descheduled sibling at every parallel");
-        md.AppendLine("region, which hurts PyTorch's op-by-op LIF (many small parallel regions) far more than SpikeKit and would flatter the");
-        md.AppendLine("ratio; the reference step is also given with 2 threads per side.");
-        md.AppendLine();
-        md.AppendLine("## Machine and versions");
-        md.AppendLine();
-        md.AppendLine($"- CPU: {CpuModel()} ({Environment.ProcessorCount} logical cores); intra-op threads on both sides: **{s.Threads}**" +
-                      (s.ExtraThreads.Length > 0 ? $" (the reference step also with {string.Join(", ", s.ExtraThreads)})" : ""));
-        md.AppendLine($"- Load average (1, 5, 15 min) at start: {string.Join(' ', loadStart.Split(' ').Take(3))}; at end: {string.Join(' ', loadEnd.Split(' ').Take(3))}");
-        md.AppendLine($"- SpikeKit: .NET {Str(anySk, "dotnet")}, TorchSharp-cpu {Str(anySk, "torchsharp")}, LibTorch {Str(anySk, "libtorch")}");
-        md.AppendLine($"- PyTorch: {Str(anyPy, "torch")} (Debian `python3-torch`), Python {Str(anyPy, "python")}");
-        string options = commandLine.StartsWith("compare", StringComparison.Ordinal) ? commandLine["compare".Length..].Trim() : commandLine.Trim();
-        md.AppendLine($"- Run: {started:yyyy-MM-dd HH:mm} UTC, {(DateTime.UtcNow - started).TotalMinutes:F0} minutes, `{("compare " + options).Trim()}`");
-        md.AppendLine();
-        md.AppendLine("## What each side does");
-        md.AppendLine();
-        md.AppendLine("- **SpikeKit**: the library as a user gets it. LIF = the fused multi-step kernel (`FusedLif`: one autograd node for all T,");
-        md.AppendLine("  forward and BPTT backward as vectorized C# loops, surrogate derivative computed in the loop). Training step =");
-        md.AppendLine("  `Trainer.TrainStep` (the step `Trainer.RunEpoch` runs per batch: forward, CE on the mean output + λ·RMP-Loss,");
-        md.AppendLine("  backward, SGD, loss/accuracy read-out, `malloc_trim` every 20 steps). The stem (first conv + BN) runs once on");
-        md.AppendLine("  `[B, ...]` and is expanded over T (`SpikingNetwork`); the first LIF reads the expanded input in place.");
-        md.AppendLine("- **SpikeKit op-by-op** / **op-by-op LIF**: `NeuronOptions(Fused: false)`, the reference path (one ATen op at a time,");
-        md.AppendLine("  Detach-mode surrogate); in the training step everything else is unchanged (RMP-Loss still fused). It separates the");
-        md.AppendLine("  effect of the fused kernels from that of the newer LibTorch under TorchSharp (2.10 vs PyTorch 1.13 here).");
-        md.AppendLine("- **SpikeKit fused, recompute**: `NeuronOptions(Recompute: true)`: backward recomputes the potentials from the input");
-        md.AppendLine("  instead of keeping them from forward.");
-        md.AppendLine("- **PyTorch** (what SpikingJelly's multi-step `torch` backend and snnTorch do on CPU): LIF as an op-by-op loop over T");
-        md.AppendLine("  (`u = τ·u + x[t]; o = spike(u − V_th); u = u·(1 − o)`, gradient through the reset), the spike a custom");
-        md.AppendLine("  `torch.autograd.Function` whose backward applies the same tanh surrogate derivative; conv/BN/pool/linear on");
-        md.AppendLine("  `[T·B, ...]` (SeqToANNContainer; BN statistics over T·B); the same loss (CE on the mean output + 0.5·RMP with");
-        md.AppendLine("  detached spikes), SGD (lr 0.1, momentum 0.9, weight decay 1e-4 on rank ≥ 2 parameters) and read-outs.");
-        md.AppendLine("  **stem-once** runs conv1 + BN once on `[B, ...]` and expands over T (as SpikeKit); **naive** runs them on the input");
-        md.AppendLine("  repeated over T (the usual direct-encoding code). Both give the same values; BN statistics of T identical copies");
-        md.AppendLine("  equal those of one copy.");
-        md.AppendLine("- Same networks on both sides: τ = 0.25, V_th = 0.5, hard reset, tanh surrogate (k = 3), BN (α·V_th = 1), float32,");
-        md.AppendLine("  batch 64, T = 4. Random inputs are fixed per worker (same shapes, different values: timing does not depend on them");
-        md.AppendLine("  beyond the firing rates, which are of the same order on both sides).");
-        md.AppendLine();
-
-        // Details per workload
-        foreach (var group in results.GroupBy(r => r.Spec.Group))
-        {
-            var list = group.ToList();
-            var pyRef = list.FirstOrDefault(r => r.Spec.Side == Side.PyTorch);
-            md.AppendLine($"### {Title(group.Key, s)}");
-            md.AppendLine();
-            bool epoch = group.Key == "epoch";
-            md.AppendLine(epoch
-                ? $"| Variant | median ms / epoch | p25–p75 | epochs | data loading ms (share) | steps | RSS before MiB | peak RSS MiB | ÷ {pyRef?.Spec.Label ?? "PyTorch"} | train loss, acc (last) |"
-                : $"| Variant | median ms | p25–p75 | steps | RSS before MiB | peak RSS MiB | peak − before MiB | ÷ {pyRef?.Spec.Label ?? "PyTorch"} |");
-            md.AppendLine(epoch ? "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|" : "|---|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var r in list)
-            {
-                string ratio = pyRef is null || r.Spec.Side == Side.PyTorch ? "" : F2(r.Median / pyRef.Median);
-                string iqr = $"{F1(Stat.Quantile(r.Ms, 0.25))}–{F1(Stat.Quantile(r.Ms, 0.75))}";
-                if (epoch)
-                {
-                    var data = r.Steps.Select(x => x.GetProperty("data_ms").GetDouble()).ToList();
-                    double dataMed = Stat.Quantile(data, 0.5);
-                    var last = r.Steps[^1];
-                    md.AppendLine($"| {r.Spec.Label} | {F0(r.Median)} | {F0(Stat.Quantile(r.Ms, 0.25))}–{F0(Stat.Quantile(r.Ms, 0.75))} | {r.Ms.Count} | " +
-                                  $"{F0(dataMed)} ({(100 * dataMed / r.Median).ToString("F1", ci)} %) | {last.GetProperty("steps")} | {F0(r.ReadyMiB)} | {F0(r.PeakMiB)} | {ratio} | " +
-                                  $"{last.GetProperty("loss").GetDouble().ToString("F3", ci)}, {last.GetProperty("accuracy").GetDouble().ToString("F3", ci)} |");
-                }
-                else
-                    md.AppendLine($"| {r.Spec.Label} | {F1(r.Median)} | {iqr} | {r.Ms.Count} | {F0(r.ReadyMiB)} | {F0(r.PeakMiB)} | {F0(r.PeakMiB - r.ReadyMiB)} | {ratio} |");
-            }
-            md.AppendLine();
-            if (group.Key.StartsWith("lif", StringComparison.Ordinal))
-            {
-                var fused = Find(group.Key, "SpikeKit fused");
-                var op = Find(group.Key, "SpikeKit op-by-op");
-                if (fused is not null && op is not null)
-                    md.AppendLine($"Fused vs SpikeKit op-by-op: **{F2(op.Median / fused.Median)}× faster**.");
-                md.AppendLine();
-            }
-            if (epoch)
-            {
-                md.AppendLine("Data loading = time spent getting the next normalized batch (SpikeKit: `BatchLoader.Epoch` enumeration; PyTorch:");
-                md.AppendLine("`DataLoader` over a `TensorDataset` of the uint8 images plus normalization). Reading and decompressing the IDX");
-                md.AppendLine("files happens once per process before the first epoch: " +
-                              string.Join("; ", list.Select(r => $"{r.Spec.Label} {F0(r.Ready.GetProperty("load_ms").GetDouble())} ms")) + ".");
-                md.AppendLine($"Each side trains on {s.EpochSamples} training images (SpikeKit: a class-stratified subset; PyTorch: the first");
-                md.AppendLine($"{s.EpochSamples}), batch 64, reshuffled every epoch, after 3 warm-up steps; the test-set evaluation is not included.");
-                md.AppendLine();
-            }
-        }
-
-        if (check is { } c)
-        {
-            md.AppendLine("### Fused LIF equals op-by-op");
-            md.AppendLine();
-            md.AppendLine(c.Text + ".");
-            md.AppendLine("(Checked in the `compare` process on the workload's own data; `tests/SpikeKit.Tests/Neurons/FusedLifTests.cs` checks");
-            md.AppendLine("every surrogate, reset mode and detach setting.)");
-            md.AppendLine();
-        }
-
-        if (soak.Count > 0)
-        {
-            md.AppendLine($"### Memory over {s.SoakSteps} training steps (reference CNN)");
-            md.AppendLine();
-            md.AppendLine($"| Side | live tensors @100 | live tensors @{s.SoakSteps} | RSS MiB @100 | RSS MiB @{s.SoakSteps} | peak RSS MiB @100 | peak RSS MiB @{s.SoakSteps} | median ms/step |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var (r, a100, end) in soak)
-            {
-                string T(JsonElement e) => e.TryGetProperty("live_tensors", out var v) ? v.ToString() : "n/a";
-                md.AppendLine($"| {r.Spec.Label} | {T(a100)} | {T(end)} | {F0(a100.GetProperty("rss_mib").GetDouble())} | " +
-                              $"{F0(end.GetProperty("rss_mib").GetDouble())} | {F0(a100.GetProperty("peak_rss_mib").GetDouble())} | " +
-                              $"{F0(end.GetProperty("peak_rss_mib").GetDouble())} | {F1(r.Median)} |");
-            }
-            md.AppendLine();
-            md.AppendLine("Live tensors = `torch.Tensor.TotalCount` after a full garbage collection (model parameters, their gradients and");
-            md.AppendLine("momentum buffers, BN running statistics, the fixed batch). RSS = `VmRSS`, peak = `VmHWM` of `/proc/self/status`.");
-            md.AppendLine("`Trainer.TrainStep` returns free heap memory to the OS every 20 steps (`malloc_trim`), so the RSS read at a step");
-            md.AppendLine("that is a multiple of 20 is just after a trim; the peak (high-water mark) since the start is the figure that would");
-            md.AppendLine("show growth." + (s.SoakPython ? "" : " The PyTorch side is not soaked by default (`--soak-python` adds it, in alternation)."));
-            md.AppendLine();
-        }
-        return md.ToString();
-    }
-
-    static string Title(string group, Settings s) => group switch
-    {
-        "cnn" => "(2) Reference CNN: one training step (input [64, 1, 28, 28], T = 4, CE + 0.5·RMP, SGD)",
-        _ when group.StartsWith("cnn, ", StringComparison.Ordinal) => $"(2) Reference CNN training step with {group[5..]}",
-        "resnet20" => $"(3) Spiking ResNet-20, width {s.ResNetWidth.ToString(CultureInfo.InvariantCulture)}: one training step (input [64, 3, 32, 32], T = 4, CE + 0.5·RMP, SGD)",
-        "epoch" => $"(4) One Fashion-MNIST epoch of the reference CNN, end to end ({s.EpochSamples} samples)",
-        _ when group.StartsWith("lif", StringComparison.Ordinal) => $"(1) Multi-step LIF forward + backward, [{group[6..]}, 64, 65536] (spikes only, fixed upstream gradient)",
-        _ => group,
-    };
-
-    static string CpuModel()
-    {
-        try
-        {
-            var psi = new ProcessStartInfo("lscpu") { RedirectStandardOutput = true, UseShellExecute = false };
-            using var p = Process.Start(psi)!;
-            string output = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Model name:", StringComparison.Ordinal));
-            if (line is not null) return line["Model name:".Length..].Trim();
-        }
-        catch (System.ComponentModel.Win32Exception) { }
-        return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
     }
 }
 

@@ -7,14 +7,18 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Benchmark console (not a test). Usage:
-//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- compare [--quick] [--threads 2] [--rounds N] [--only lif,cnn,resnet20,epoch,soak] ...
-//       SpikeKit vs the PyTorch peer (tests/reference/bench_peer.py), alternating, writes docs/BENCHMARKS.md (see Compare.cs).
+//   dotnet run -c Release --project tests/SpikeKit.Benchmarks -- compare [--quick] [--plan] [--threads 1,2] [--t 1,2,4,8,16] [--rounds N]
+//           [--only check,lif,cnn,resnet20,infer,rmp,ablation,profile,busy,epoch,soak] [--peers snntorch,spikingjelly,naive] [--out FILE] ...
+//       SpikeKit vs the three PyTorch peer designs (tests/reference/bench_peer.py, peer_nets.py), alternating, writes
+//       docs/BENCHMARKS.md (see Compare.cs; --plan prints the groups and the expected duration without running them).
 //   ... -- worker KIND [--key value ...]      one SpikeKit workload driven over stdin/stdout (started by compare).
+//   ... -- peer-check [--t 4] [--batch 8]    SpikeKit's outputs and gradients vs the three PyTorch peers (check_peers.py).
 //   ... -- surrogates [--runs 10] [--warmup 3] [--t 8] [--batch 64] [--features 16384] [--threads N]
 //       LIF forward+backward in Detach vs Autograd surrogate mode. --threads 0 (default) keeps LibTorch's thread count.
 try
 {
     return args.Length > 0 && args[0] == "compare" ? Compare.Run(new Options(args.Skip(1)))
+        : args.Length > 0 && args[0] == "peer-check" ? Compare.PeerCheck(new Options(args.Skip(1)))
         : args.Length > 1 && args[0] == "worker" ? Worker.Run(args[1], new Options(args.Skip(2)))
         : Bench.Run(args);
 }
@@ -30,8 +34,8 @@ static class Bench
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("commands: compare [--quick] [--threads N] [--rounds N] [--only lif,cnn,resnet20,epoch,soak] [--out FILE]; " +
-                              "worker KIND [...]; surrogates [--runs N] [--warmup N] [--t T] [--batch B] [--features F] [--threads N]");
+            Console.WriteLine("commands: compare [--quick] [--plan] [--threads 1,2] [--t 1,2,4,8,16] [--rounds N] [--only PARTS] [--out FILE]; " +
+                              "peer-check [--t 4] [--batch 8]; worker KIND [...]; surrogates [--runs N] [--warmup N] [--t T] [--batch B] [--features F] [--threads N]");
             return args.Length == 0 ? 1 : 0;
         }
         var opts = new Dictionary<string, int> { ["runs"] = 10, ["warmup"] = 3, ["t"] = 8, ["batch"] = 64, ["features"] = 16384, ["threads"] = 0 };

@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 /// same line protocol as <c>tests/reference/bench_peer.py</c> ("ready {json}", then "step" → "done {json}",
 /// "stats" → "stats {json}", "quit"). Stdout carries only protocol lines.
 /// </summary>
-static class Worker
+static partial class Worker
 {
     interface IWork
     {
@@ -26,13 +26,20 @@ static class Worker
     {
         TorchNative.EnsureLoaded();
         if (a.Int("threads", 0) > 0) set_num_threads(a.Int("threads", 0));
+        // The allocator settings a process with a Trainer has (its constructor applies them), also for the workloads that
+        // measure parts of a training or evaluation process without one (the LIF micro-benchmark stays as before).
+        if (kind is "infer" or "convs") TorchNative.TuneAllocator();
         var clock = Stopwatch.StartNew();
         IWork work = kind switch
         {
             "lif" => new LifWork(a),
             "cnn" or "resnet20" => new NetWork(a, kind),
+            "infer" => new InferWork(a),
+            "convs" => new ConvsWork(a),
+            "profile" => new ProfileWork(a),
             "epoch" => new EpochWork(a),
-            _ => throw new ArgumentException($"unknown workload '{kind}' (known: lif, cnn, resnet20, epoch)"),
+            "spin" => new SpinWork(a),
+            _ => throw new ArgumentException($"unknown workload '{kind}' (known: lif, cnn, resnet20, infer, convs, profile, epoch, spin)"),
         };
         var info = new Dictionary<string, object>(work.Info)
         {
@@ -51,9 +58,11 @@ static class Worker
             switch (line.Trim())
             {
                 case "step":
+                    long faults = ProcStatus.MinorFaults();
                     var sw = Stopwatch.StartNew();
                     var extra = work.Step();
                     extra["ms"] = sw.Elapsed.TotalMilliseconds;
+                    extra["minflt"] = ProcStatus.MinorFaults() - faults;
                     steps++;
                     Reply("done", extra);
                     break;
@@ -67,6 +76,7 @@ static class Worker
                     });
                     break;
                 case "quit":
+                    (work as IDisposable)?.Dispose();
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown command '{line}'");
@@ -137,14 +147,26 @@ static class Worker
             "opbyop" => new NeuronOptions(Fused: false),
             var v => throw new ArgumentException($"{kind}: unknown variant '{v}' (known: fused, recompute, opbyop)"),
         };
+        if (kind is not ("cnn" or "resnet20")) throw new ArgumentException($"unknown network '{kind}' (known: cnn, resnet20)");
         if (kind == "cnn")
             return (new SpikingCnn(new ModelOptions(TimeSteps: a.Int("t", 4), Neuron: neuron, Norm: NormKind.BN)), [a.Int("batch", 64), 1, 28, 28]);
         return (SpikingResNet.ResNet20(new ModelOptions(TimeSteps: a.Int("t", 4), Neuron: neuron, Norm: NormKind.BN, InputChannels: 3, InputSize: 32,
             Width: a.Double("width", 0.25))), [a.Int("batch", 64), 3, 32, 32]);
     }
 
+    /// <summary>The trainer of the benchmark: SGD as <see cref="Trainer"/> builds it, and the loss of <c>--loss</c>:
+    /// <c>baseline</c> (default; <see cref="CompositeLoss.Baseline"/>, CE on the mean output) or <c>rmp</c> (+ λ·RMP-Loss, <c>--lambda</c> 0.5).</summary>
     static Trainer MakeTrainer(SpikingNetwork model, Options a) =>
-        new(model, CompositeLoss.Baseline.With(new RmpLoss(), a.Double("lambda", 0.5)), new TrainingOptions(Epochs: 1, BatchSize: a.Int("batch", 64)));
+        new(model, LossOf(a), new TrainingOptions(Epochs: 1, BatchSize: a.Int("batch", 64)));
+
+    static CompositeLoss LossOf(Options a) => a.Str("loss", "baseline") switch
+    {
+        "baseline" => CompositeLoss.Baseline,
+        "rmp" => CompositeLoss.Baseline.With(new RmpLoss(), a.Double("lambda", 0.5)),
+        var l => throw new ArgumentException($"unknown loss '{l}' (known: baseline, rmp)"),
+    };
+
+    static (Tensor X, Tensor Y) Batch(long[] shape) => (randn(shape), randint(0, 10, [shape[0]]));
 
     /// <summary>One training step of the reference CNN or ResNet-20 on a fixed random batch.</summary>
     sealed class NetWork : IWork
@@ -156,10 +178,9 @@ static class Worker
         {
             manual_seed(a.Int("seed", 0));
             var (model, shape) = Build(kind, a);
-            _x = randn(shape);
-            _y = randint(0, 10, [shape[0]]);
+            (_x, _y) = Batch(shape);
             _trainer = MakeTrainer(model, a);
-            Info = new() { ["parameters"] = model.ParameterCount, ["variant"] = a.Str("variant", "fused") };
+            Info = new() { ["parameters"] = model.ParameterCount, ["variant"] = a.Str("variant", "fused"), ["loss"] = a.Str("loss", "baseline") };
         }
 
         public Dictionary<string, object> Info { get; }
@@ -187,7 +208,7 @@ static class Worker
             _trainer = MakeTrainer(model, a);
             foreach (var batch in _loader.Epoch(1000).Take(a.Int("warmup-steps", 3))) // settle JIT, allocator and caches
                 using (batch) _trainer.TrainStep(batch.Images, batch.Labels);
-            Info = new() { ["samples"] = train.Count, ["load_ms"] = loadMs, ["variant"] = a.Str("variant", "fused") };
+            Info = new() { ["samples"] = train.Count, ["load_ms"] = loadMs, ["variant"] = a.Str("variant", "fused"), ["loss"] = a.Str("loss", "baseline") };
         }
 
         public Dictionary<string, object> Info { get; }
@@ -217,9 +238,21 @@ static class Worker
     }
 }
 
-/// <summary>Reads <c>/proc/self/status</c>.</summary>
+/// <summary>Reads <c>/proc/self/status</c> and <c>/proc/self/stat</c>.</summary>
 static class ProcStatus
 {
+    /// <summary>Minor page faults of the process so far (field 10 of <c>/proc/self/stat</c>), -1 when unreadable.</summary>
+    public static long MinorFaults()
+    {
+        try
+        {
+            string stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return -1; }
+    }
+
     /// <summary>A memory field (VmRSS, VmHWM, ...) in MiB, NaN when absent.</summary>
     public static double MiB(string key)
     {

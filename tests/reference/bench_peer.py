@@ -1,22 +1,31 @@
 #!/usr/bin/python3
-"""PyTorch peer of SpikeKit's benchmark harness (tests/SpikeKit.Benchmarks, command `compare`).
+"""PyTorch peers of SpikeKit's benchmark harness (tests/SpikeKit.Benchmarks, command `compare`).
 
 The harness starts this script as a worker process and drives it step by step, alternating with the SpikeKit worker of
 the same workload. Run it with Debian's python3-torch (1.13, CPU) under the system interpreter:
 
     /usr/bin/python3 tests/reference/bench_peer.py worker WORKLOAD [--key value ...]
 
-What the PyTorch side does is what SpikingJelly (backend 'torch', multi-step mode) and snnTorch do on CPU:
-  * the LIF neuron is an op-by-op loop over T (u = tau*u + x[t]; o = spike(u - Vth); u = u*(1 - o)), with the spike a
-    custom torch.autograd.Function whose backward applies the tanh surrogate derivative of the RMP-Loss group's code;
-  * stateless layers (conv, BN, pooling, linear) run on [T*B, ...] (SpikingJelly's SeqToANNContainer), so BN statistics
-    are taken over T*B;
-  * the stem (first conv + BN before the first LIF) runs either on the input repeated over T ("naive", what the usual
-    direct-encoding code does) or once on [B, ...] and is expanded over T ("stem-once", what SpikeKit does).
+The networks come in three designs (snntorch, spikingjelly, naive; see peer_nets.py for what each one does):
+  --design snntorch|spikingjelly|naive    (default naive)
+  --loss baseline|rmp  --lambda 0.5       baseline: CE on the mean output over T; rmp: + lambda * RMP-Loss
+  --groups 2|1                            SGD parameter groups (2: weight decay only on rank >= 2, as SpikeKit)
+  naive only: --stem once|naive  --keep-potentials 1|0  --detach-reset 0|1  --spike function|detach
+              --index select|unbind
+
+Workloads:
+  lif        multi-step LIF forward + backward on [T, B, F] (the naive op-by-op loop)
+  cnn        one training step of the reference CNN;  resnet20: of the slim spiking ResNet-20 (--width 0.25)
+  infer      one evaluation pass (eval mode, no grad) of --net cnn|resnet20: forward, CE, argmax
+  convs      the network's convolutions alone, forward + backward with the step's shapes (--net, --layout
+             spikekit|multi|perstep|all: stem once on [B] and the rest on [T*B] / all on [T*B] / all on [B] T times /
+             the three in turn, each reported)
+  profile    --steps N training steps under torch.profiler; "done" carries the top ops by self CPU time
+  epoch      one Fashion-MNIST training epoch end to end
 
 Line protocol (stdout carries only protocol lines; logs go to stderr):
   worker prints  "ready {json}" after setup;  then for each command read from stdin:
-  "step"  -> runs one unit (a training step, a LIF forward+backward, or a whole epoch), prints "done {json}" with "ms";
+  "step"  -> runs one unit, prints "done {json}" with "ms" and "minflt" (minor page faults during the step);
   "stats" -> prints "stats {json}" (peak and current RSS from /proc/self/status, in MiB);
   "quit"  -> exits.
 """
@@ -24,6 +33,7 @@ import gzip
 import json
 import math
 import os
+import resource
 import sys
 import time
 
@@ -31,146 +41,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-TAU, VTH = 0.25, 0.5                  # LIF decay and threshold (RMP-Loss defaults, as SpikeKit's NeuronOptions)
-K, WIDTH = 3.0, 1.0                   # tanh surrogate sharpness and support width (SpikeKit's TanhSurrogate)
-NORM = 2.0 * math.tanh(K / 2.0)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_nets as P  # noqa: E402
 
 
-class TanhSpike(torch.autograd.Function):
-    """o = H(x), x = u - Vth; backward: k*(1 - tanh^2(k*x/w)) / (w * 2*tanh(k/2)) for |x| <= w/2, else 0."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x >= 0).to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        t = torch.tanh(x * (K / WIDTH))
-        d = (1.0 - t * t) * (K / (WIDTH * NORM))
-        return grad * d * (x.abs() <= WIDTH / 2).to(x.dtype)
-
-
-def lif(x, keep_potentials):
-    """Multi-step LIF over x [T, B, ...]: spikes [T, B, ...] and, if asked, pre-firing potentials [T, B, ...]."""
-    u = None
-    spikes, pots = [], []
-    for t in range(x.shape[0]):
-        pre = x[t] if u is None else u * TAU + x[t]
-        o = TanhSpike.apply(pre - VTH)
-        u = pre * (1.0 - o)                     # hard reset, gradient through the reset (detach_reset=False)
-        spikes.append(o)
-        if keep_potentials:
-            pots.append(pre)
-    return torch.stack(spikes), (torch.stack(pots) if keep_potentials else None)
-
-
-class Lif(nn.Module):
-    def __init__(self, layers):
-        super().__init__()
-        self.layers = layers                    # shared list collecting (potentials, spikes) for the regularizer
-
-    def forward(self, x):
-        s, p = lif(x, True)
-        self.layers.append((p, s))
-        return s
-
-
-def seq(module, x):
-    """Applies a stateless module to [T, B, ...] by folding T into the batch (SeqToANNContainer)."""
-    t, b = x.shape[0], x.shape[1]
-    y = module(x.flatten(0, 1))
-    return y.view(t, b, *y.shape[1:])
-
-
-def stem(conv, bn, x, steps, stem_once):
-    if stem_once:
-        y = bn(conv(x))
-        return y.unsqueeze(0).expand(steps, *y.shape)
-    xs = x.unsqueeze(0).repeat(steps, *([1] * x.dim()))
-    return seq(lambda z: bn(conv(z)), xs)
-
-
-class Cnn(nn.Module):
-    """The reference network: conv 1->32, BN, LIF, avgpool 2, conv 32->64, BN, LIF, avgpool 2, linear 3136->10."""
-
-    def __init__(self, steps, stem_once):
-        super().__init__()
-        self.steps, self.stem_once, self.layers = steps, stem_once, []
-        self.conv1 = nn.Conv2d(1, 32, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(32)
-        self.lif1 = Lif(self.layers)
-        self.conv2 = nn.Conv2d(32, 64, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(64)
-        self.lif2 = Lif(self.layers)
-        self.fc = nn.Linear(64 * 7 * 7, 10)
-
-    def forward(self, x):
-        self.layers.clear()
-        y = self.lif1(stem(self.conv1, self.bn1, x, self.steps, self.stem_once))
-        y = seq(lambda z: F.avg_pool2d(z, 2), y)
-        y = self.lif2(seq(lambda z: self.bn2(self.conv2(z)), y))
-        y = seq(lambda z: F.avg_pool2d(z, 2), y)
-        return seq(lambda z: self.fc(z.flatten(1)), y)
-
-
-class Block(nn.Module):
-    """Spiking basic block: LIF(BN(conv(LIF(BN(conv(x))))) + shortcut(x)), shortcut conv1x1+BN when the shape changes."""
-
-    def __init__(self, layers, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.lif1 = Lif(layers)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.short = None
-        if stride != 1 or cin != cout:
-            self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
-        self.lif2 = Lif(layers)
-
-    def forward(self, x):
-        y = self.lif1(seq(lambda z: self.bn1(self.conv1(z)), x))
-        y = seq(lambda z: self.bn2(self.conv2(z)), y)
-        sc = x if self.short is None else seq(self.short, x)
-        return self.lif2(y + sc)
-
-
-class ResNet20(nn.Module):
-    """Spiking ResNet-20 (SpikeKit's SpikingResNet.ResNet20): stem 16, 3 stages of 3 blocks (16, 32/2, 64/2), GAP, fc."""
-
-    def __init__(self, steps, stem_once, width, classes=10):
-        super().__init__()
-        self.steps, self.stem_once, self.layers = steps, stem_once, []
-        scale = lambda c: max(1, int(round(c * width)))
-        c0 = scale(16)
-        self.conv = nn.Conv2d(3, c0, 3, padding=1, bias=False)
-        self.bn = nn.BatchNorm2d(c0)
-        self.lif = Lif(self.layers)
-        blocks, cin = [], c0
-        for channels, stride in ((16, 1), (32, 2), (64, 2)):
-            cout = scale(channels)
-            for b in range(3):
-                blocks.append(Block(self.layers, cin, cout, stride if b == 0 else 1))
-                cin = cout
-        self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        self.layers.clear()
-        y = self.lif(stem(self.conv, self.bn, x, self.steps, self.stem_once))
-        y = self.blocks(y)
-        return seq(lambda z: self.fc(F.adaptive_avg_pool2d(z, 1).flatten(1)), y)
-
-
-def rmp(layers):
-    """RMP-Loss: mean over layers of mean((clip(u_pre, 0, 1) - o.detach())^2)."""
-    return sum(((p.clamp(0.0, 1.0) - s.detach()) ** 2).mean() for p, s in layers) / len(layers)
-
-
-def sgd(model, lr=0.1, momentum=0.9, weight_decay=1e-4):
-    """SGD as SpikeKit's Trainer builds it: weight decay only on parameters of rank >= 2."""
+def sgd(model, groups=2, lr=0.1, momentum=0.9, weight_decay=1e-4):
+    """SGD as SpikeKit's Trainer builds it: weight decay only on parameters of rank >= 2 (groups=1: on all of them)."""
+    if groups == 1:
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     rest = [p for p in model.parameters() if p.dim() < 2]
     return torch.optim.SGD([{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}],
@@ -178,27 +56,29 @@ def sgd(model, lr=0.1, momentum=0.9, weight_decay=1e-4):
 
 
 class Trainer:
-    """One training step as SpikeKit's Trainer does it: CE on the mean output + lambda*RMP, backward, SGD, metrics."""
+    """One training step as SpikeKit's Trainer does it: CE on the mean output (+ lambda*RMP), backward, SGD, metrics."""
 
-    def __init__(self, model, lam):
-        self.model, self.lam, self.opt = model, lam, sgd(model)
+    def __init__(self, model, lam, groups=2):
+        self.model, self.lam, self.opt = model, lam, sgd(model, groups)
         model.train()
 
     def step(self, x, y):
         self.opt.zero_grad()
         out = self.model(x)
         task = F.cross_entropy(out.mean(0), y)
-        reg = rmp(self.model.layers)
-        total = task + self.lam * reg
+        reg = self.model.rmp() if self.lam > 0 else None
+        total = task if reg is None else task + self.lam * reg
         total.backward()
         loss = total.item()
         if not math.isfinite(loss):
             raise RuntimeError(f"loss diverged: {loss}")
         self.opt.step()
-        task.item(), reg.item()
+        task.item()
+        if reg is not None:
+            reg.item()
         with torch.no_grad():
             correct = int(out.mean(0).argmax(1).eq(y).sum().item())
-        self.model.layers.clear()
+        self.model.after_step()           # spikingjelly: functional.reset_net; the others drop their records
         return loss, correct
 
 
@@ -210,12 +90,37 @@ def proc_status_mib(key):
     return float("nan")
 
 
+def blas_libraries():
+    """The BLAS / LAPACK / oneDNN libraries mapped into this process (what torch's matmul and convolutions run on)."""
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            name = os.path.basename(path)
+            if any(k in name for k in ("blas", "mkl", "dnnl", "lapack")):
+                libs.add(os.path.realpath(path))
+    return sorted(libs)
+
+
 def read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()
     dims = data[3]
     shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
     return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
+
+
+def naive_options(a):
+    return P.NaiveOptions(stem_once=a.str("stem", "once") == "once", keep_potentials=a.int("keep-potentials", 1) == 1,
+                          detach_reset=a.int("detach-reset", 0) == 1, spike=a.str("spike", "function"),
+                          unbind=a.str("index", "select") == "unbind")
+
+
+def make_model(a, net):
+    design = a.str("design", "naive")
+    rmp = a.str("loss", "baseline") == "rmp"
+    model = P.build(design, net, a.int("t", 4), a.float("width", 0.25), record=rmp, naive=naive_options(a))
+    return model, design, rmp
 
 
 class LifWork:
@@ -230,7 +135,7 @@ class LifWork:
 
     def step(self):
         x = self.x.detach().requires_grad_(True)
-        s, _ = lif(x, False)
+        s, _ = P.naive_lif(x, False)
         s.backward(self.g)
         _ = x.grad.sum().item()
         return {}
@@ -239,21 +144,129 @@ class LifWork:
 class NetWork:
     """One training step of the reference CNN or ResNet-20 on a fixed random batch."""
 
-    def __init__(self, a, kind):
+    def __init__(self, a, net):
         torch.manual_seed(a.int("seed", 0))
-        steps, batch, stem_once = a.int("t", 4), a.int("batch", 64), a.str("stem", "once") == "once"
-        if kind == "cnn":
-            model, shape = Cnn(steps, stem_once), (batch, 1, 28, 28)
-        else:
-            model, shape = ResNet20(steps, stem_once, a.float("width", 0.25)), (batch, 3, 32, 32)
+        model, design, rmp = make_model(a, net)
+        shape = P.input_shape(net, a.int("batch", 64))
         self.x = torch.randn(shape)
-        self.y = torch.randint(0, 10, (batch,))
-        self.trainer = Trainer(model, a.float("lambda", 0.5))
-        self.info = {"parameters": sum(p.numel() for p in model.parameters()), "stem": "once" if stem_once else "naive"}
+        self.y = torch.randint(0, 10, (shape[0],))
+        self.trainer = Trainer(model, a.float("lambda", 0.5) if rmp else 0.0, a.int("groups", 2))
+        self.info = {"parameters": sum(p.numel() for p in model.parameters()), "design": design,
+                     "loss": "rmp" if rmp else "baseline"}
 
     def step(self):
         loss, _ = self.trainer.step(self.x, self.y)
         return {"loss": loss}
+
+
+class InferWork:
+    """One evaluation pass on a fixed batch: eval mode, no grad; forward, CE on the mean output, argmax."""
+
+    def __init__(self, a):
+        torch.manual_seed(a.int("seed", 0))
+        net = a.str("net", "cnn")
+        self.model, design, _ = make_model(a, net)
+        self.model.eval()
+        shape = P.input_shape(net, a.int("batch", 64))
+        self.x = torch.randn(shape)
+        self.y = torch.randint(0, 10, (shape[0],))
+        self.info = {"design": design, "net": net}
+
+    def step(self):
+        with torch.no_grad():
+            out = self.model(self.x)
+            loss = F.cross_entropy(out.mean(0), self.y).item()
+            correct = int(out.mean(0).argmax(1).eq(self.y).sum().item())
+        self.model.after_step()
+        return {"loss": loss, "correct": correct}
+
+
+def conv_calls(net, steps, batch, width, layout):
+    """The convolutions one training step runs: [(conv module, input shape, input needs grad)] in forward order."""
+    if layout == "perstep":
+        model = P.build("snntorch", net, steps, width, record=False)
+    else:
+        model = P.build("naive", net, steps, width, naive=P.NaiveOptions(stem_once=layout == "spikekit", keep_potentials=False))
+    calls = []
+    hooks = [m.register_forward_pre_hook(lambda m, i: calls.append((m, tuple(i[0].shape), i[0].requires_grad)))
+             for m in model.modules() if isinstance(m, nn.Conv2d)]
+    model.train()
+    model(torch.randn(P.input_shape(net, batch)))
+    for h in hooks:
+        h.remove()
+    return model, calls
+
+
+class ConvsWork:
+    """The network's convolutions alone: forward + backward (weight gradient, and the input gradient wherever the step
+    needs it, i.e. everywhere but on the image) with the shapes of one training step, in forward order. --layout all
+    times the three layouts one after the other (in turn first) and reports each ("spikekit_ms", "perstep_ms",
+    "multi_ms"); the step's "ms" is then their sum."""
+
+    LAYOUTS = ("spikekit", "perstep", "multi")
+
+    def __init__(self, a):
+        torch.manual_seed(0)
+        net, layout = a.str("net", "cnn"), a.str("layout", "spikekit")
+        layouts = self.LAYOUTS if layout == "all" else (layout,)
+        self.sets, self.models, self.turn = {}, [], 0
+        self.info = {"net": net, "layout": layout}
+        for lay in layouts:
+            model, calls = conv_calls(net, a.int("t", 4), a.int("batch", 64), a.float("width", 0.25), lay)
+            self.models.append(model)
+            prepared = []
+            for m, shape, grad in calls:
+                x = torch.rand(shape)
+                with torch.no_grad():
+                    g = torch.randn_like(m(x))
+                prepared.append((m, x, grad, g))
+            self.sets[lay] = prepared
+            macs = sum(m.weight.numel() // m.weight.shape[0] * g.numel() for m, x, _, g in prepared)
+            self.info[f"{lay}_convs"] = len(prepared)
+            self.info[f"{lay}_gmacs_forward"] = macs / 1e9
+        self.info["gmacs_forward"] = self.info[f"{layouts[0]}_gmacs_forward"]
+
+    @staticmethod
+    def run(calls):
+        for m, x, grad, g in calls:
+            m.weight.grad = None
+            xi = x.detach().requires_grad_(grad)
+            m(xi).backward(g)
+
+    def step(self):
+        names = list(self.sets)
+        order = names[self.turn % len(names):] + names[:self.turn % len(names)]
+        self.turn += 1
+        out = {}
+        for lay in order:
+            t = time.perf_counter()
+            self.run(self.sets[lay])
+            out[f"{lay}_ms"] = (time.perf_counter() - t) * 1000
+        return out
+
+
+class ProfileWork:
+    """torch.profiler over --steps training steps: the top ops by self CPU time, per step."""
+
+    def __init__(self, a):
+        self.work = NetWork(a, a.str("net", "cnn"))
+        for _ in range(a.int("warmup", 2)):
+            self.work.step()
+        self.steps, self.top = a.int("steps", 3), a.int("top", 15)
+        self.info = dict(self.work.info, steps=self.steps)
+
+    def step(self):
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            for _ in range(self.steps):
+                self.work.step()
+        events = prof.key_averages()
+        total = sum(e.self_cpu_time_total for e in events)
+        rows = sorted(events, key=lambda e: -e.self_cpu_time_total)
+        return {"total_self_ms": total / 1000 / self.steps,
+                "ops": [{"name": e.key, "self_ms": e.self_cpu_time_total / 1000 / self.steps,
+                         "share": e.self_cpu_time_total / total, "calls": e.count / self.steps,
+                         "cpu_total_ms": e.cpu_time_total / 1000 / self.steps} for e in rows[:self.top]]}
 
 
 class EpochWork:
@@ -273,12 +286,12 @@ class EpochWork:
         self.loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, labels),
                                                   batch_size=a.int("batch", 64), shuffle=True)
         load_ms = (time.perf_counter() - t0) * 1000
-        model = Cnn(a.int("t", 4), a.str("stem", "once") == "once")
-        self.trainer = Trainer(model, a.float("lambda", 0.5))
+        model, design, rmp = make_model(a, "cnn")
+        self.trainer = Trainer(model, a.float("lambda", 0.5) if rmp else 0.0, a.int("groups", 2))
         for _ in range(a.int("warmup-steps", 3)):          # settle allocator and caches before the first timed epoch
             x, y = next(iter(self.loader))
             self.trainer.step(self.normalize(x), y)
-        self.info = {"samples": samples, "load_ms": load_ms, "stem": a.str("stem", "once")}
+        self.info = {"samples": samples, "load_ms": load_ms, "design": design, "loss": "rmp" if rmp else "baseline"}
 
     def normalize(self, x):
         return x.float().div_(255.0).sub_(self.MEAN).div_(self.STD)
@@ -318,6 +331,17 @@ class Args:
         return float(self.d.get(k, default))
 
 
+WORKLOADS = {
+    "lif": LifWork,
+    "cnn": lambda a: NetWork(a, "cnn"),
+    "resnet20": lambda a: NetWork(a, "resnet20"),
+    "infer": InferWork,
+    "convs": ConvsWork,
+    "profile": ProfileWork,
+    "epoch": EpochWork,
+}
+
+
 def main(argv):
     if len(argv) < 2 or argv[0] != "worker":
         print(__doc__, file=sys.stderr)
@@ -327,26 +351,24 @@ def main(argv):
     if threads > 0:
         torch.set_num_threads(threads)
     t0 = time.perf_counter()
-    if kind == "lif":
-        work = LifWork(a)
-    elif kind in ("cnn", "resnet20"):
-        work = NetWork(a, kind)
-    elif kind == "epoch":
-        work = EpochWork(a)
-    else:
-        print(f"unknown workload {kind!r} (known: lif, cnn, resnet20, epoch)", file=sys.stderr)
+    if kind not in WORKLOADS:
+        print(f"unknown workload {kind!r} (known: {', '.join(WORKLOADS)})", file=sys.stderr)
         return 2
+    work = WORKLOADS[kind](a)
     info = dict(work.info)
     info.update({"setup_ms": (time.perf_counter() - t0) * 1000, "threads": torch.get_num_threads(),
-                 "torch": torch.__version__, "python": sys.version.split()[0], "rss_mib": proc_status_mib("VmRSS")})
+                 "torch": torch.__version__, "python": sys.version.split()[0], "rss_mib": proc_status_mib("VmRSS"),
+                 "blas": blas_libraries()})
     print("ready " + json.dumps(info), flush=True)
     for line in sys.stdin:
         cmd = line.strip()
         if cmd == "step":
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t = time.perf_counter()
             extra = work.step()
             ms = (time.perf_counter() - t) * 1000
-            print("done " + json.dumps(dict(extra, ms=ms)), flush=True)
+            minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+            print("done " + json.dumps(dict(extra, ms=ms, minflt=minflt)), flush=True)
         elif cmd == "stats":
             print("stats " + json.dumps({"peak_rss_mib": proc_status_mib("VmHWM"), "rss_mib": proc_status_mib("VmRSS")}),
                   flush=True)
