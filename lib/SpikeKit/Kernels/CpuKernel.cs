@@ -20,13 +20,14 @@ internal static class CpuKernel
     /// <summary>Number of <see cref="Chunk"/>s covering <paramref name="n"/> elements.</summary>
     public static long Chunks(long n) => (n + Chunk - 1) / Chunk;
 
-    /// <summary>Runs <paramref name="body"/> over [0, n) in ranges aligned to <see cref="Chunk"/>, one range per intra-op thread.</summary>
+    /// <summary>Runs <paramref name="body"/> over [0, n) in ranges aligned to <see cref="Chunk"/>, one range per intra-op thread
+    /// (LibTorch's OpenMP team, <see cref="OpenMpTeam"/>).</summary>
     public static void ParallelChunks(long n, Action<long, long> body)
     {
         long chunks = Chunks(n);
         int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)Math.Min(chunks, int.MaxValue)));
         if (threads == 1) { body(0, n); return; }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
+        OpenMpTeam.Run(threads, k =>
         {
             long per = (chunks + threads - 1) / threads;
             long start = Math.Min(n, k * per * Chunk), end = Math.Min(n, (k + 1) * per * Chunk);
@@ -42,7 +43,7 @@ internal static class CpuKernel
         long units = (count + perUnit - 1) / perUnit;
         int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)Math.Min(units, int.MaxValue)));
         if (threads == 1) { body(0, count); return; }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
+        OpenMpTeam.Run(threads, k =>
         {
             long per = (count + threads - 1) / threads;
             long start = Math.Min(count, k * per), end = Math.Min(count, (k + 1) * per);

@@ -73,7 +73,7 @@ public sealed class ActivityProbe
         double lo = HistogramMin, hi = HistogramMax, scale = Bins / (hi - lo);
         int bins = Bins;
         float clipLo = (float)Quantization.Low, clipHi = (float)Quantization.High, near = (float)Quantization.NearTolerance;
-        Parallel.For(0, parts, k =>
+        OpenMpTeam.Run(parts, k =>
         {
             var a = new Acc(bins);
             long start = n * k / parts, end = n * (k + 1) / parts;
