@@ -68,6 +68,13 @@ internal static class FusedLif
             : PooledFunction.apply(x, o, k, 0L);
     }
 
+    /// <summary>Planes the pooled node's loops take at once: consecutive planes are consecutive in memory at every step, so a
+    /// block of them is one run of about <see cref="BlockElements"/> elements for the vector loop (one scalar tail per block,
+    /// not per plane: 14×14 planes would otherwise leave 4 of every 196 elements to the scalar loop).</summary>
+    static long PlanesPerBlock(long hw) => Math.Max(1, BlockElements / hw);
+
+    const long BlockElements = 2048;
+
     static Tensor PooledForward(Tensor x, NeuronOptions o, int k)
     {
         long steps = x.shape[0], h = x.shape[3], w = x.shape[4], hw = h * w, planes = x.shape[1] * x.shape[2];
@@ -81,15 +88,18 @@ internal static class FusedLif
                 float* xp = CpuKernel.Ptr(src), yp = CpuKernel.Ptr(y);
                 float tau = (float)o.Tau, vth = (float)o.Threshold;
                 bool hard = o.Reset == ResetMode.Hard;
+                long block = PlanesPerBlock(hw);
                 CpuKernel.ParallelItems(planes, steps * hw, (start, end) =>
                 {
-                    var spikes = new float[steps * hw];
+                    var spikes = new float[steps * Math.Min(block, end - start) * hw];
                     fixed (float* s = spikes)
-                        for (long c = start; c < end; c++)
+                        for (long c0 = start; c0 < end; c0 += block)
                         {
-                            ForwardChunk(xp + c * hw, xStride, s, null, hw, steps, 0, hw, tau, vth, hard);
+                            long nb = Math.Min(block, end - c0), len = nb * hw;
+                            ForwardChunk(xp + c0 * hw, xStride, s, null, len, steps, 0, len, tau, vth, hard);
                             for (long t = 0; t < steps; t++)
-                                Layers.AveragePool.PoolPlane(s + t * hw, yp + (t * planes + c) * ho * wo, h, w, k);
+                                for (long c = c0; c < c0 + nb; c++)
+                                    Layers.AveragePool.PoolPlane(s + t * len + (c - c0) * hw, yp + (t * planes + c) * ho * wo, h, w, k);
                         }
                 });
             }
@@ -121,28 +131,33 @@ internal static class FusedLif
             long hw = h * w;
             var template = new BackwardArgs
             {
-                Steps = steps, N = hw, XStride = repeated ? 0 : planes * hw, Tau = (float)o.Tau, Vth = (float)o.Threshold,
+                Steps = steps, XStride = repeated ? 0 : planes * hw, Tau = (float)o.Tau, Vth = (float)o.Threshold,
                 Hard = o.Reset == ResetMode.Hard, Detach = o.DetachReset, FromInput = true, SumOverTime = repeated,
             };
             var sg = kernel;
+            long block = PlanesPerBlock(hw);
             CpuKernel.ParallelItems(planes, steps * hw, (start, end) =>
             {
-                var spread = new float[steps * hw];
-                var grads = repeated ? null : new float[steps * hw];
+                long size = steps * Math.Min(block, end - start) * hw;
+                var spread = new float[size];
+                var grads = repeated ? null : new float[size];
                 fixed (float* gO = spread)
                 fixed (float* gBuf = grads)
-                    for (long c = start; c < end; c++)
+                    for (long c0 = start; c0 < end; c0 += block)
                     {
+                        long nb = Math.Min(block, end - c0), len = nb * hw;
                         for (long t = 0; t < steps; t++)
-                            Layers.AveragePool.UnpoolPlane(gqp + (t * planes + c) * ho * wo, gO + t * hw, h, w, k);
+                            for (long c = c0; c < c0 + nb; c++)
+                                Layers.AveragePool.UnpoolPlane(gqp + (t * planes + c) * ho * wo, gO + t * len + (c - c0) * hw, h, w, k);
                         var a = template;
-                        a.Src = xp + c * hw;
+                        a.N = len;
+                        a.Src = xp + c0 * hw;
                         a.GradSpikes = gO;
-                        a.GradInput = repeated ? gxp + c * hw : gBuf;
-                        BackwardRecomputeChunk(a, sg, 0, hw);
+                        a.GradInput = repeated ? gxp + c0 * hw : gBuf;
+                        BackwardRecomputeChunk(a, sg, 0, len);
                         if (!repeated)
                             for (long t = 0; t < steps; t++)
-                                new ReadOnlySpan<float>(gBuf + t * hw, (int)hw).CopyTo(new Span<float>(gxp + (t * planes + c) * hw, (int)hw));
+                                new ReadOnlySpan<float>(gBuf + t * len, (int)len).CopyTo(new Span<float>(gxp + (t * planes + c0) * hw, (int)len));
                     }
             });
         }
