@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using SpikeKit.Kernels;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -48,14 +47,14 @@ public sealed record SigmoidSurrogate(double Alpha = 4.0) : Surrogate
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Derivative(Vector<float> c, long k)
         {
-            var sg = Vector<float>.One / (Vector<float>.One + FloatExp.Exp(-(c * _alpha)));
+            var sg = Vector<float>.One / (Vector<float>.One + Vector.Exp(-(c * _alpha)));
             return (Vector<float>.One - sg) * sg * _alpha;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Derivative(float c, long k)
         {
-            float sg = 1f / (1f + FloatExp.Exp(-(c * _alpha)));
+            float sg = 1f / (1f + MathF.Exp(-(c * _alpha)));
             return (1f - sg) * sg * _alpha;
         }
     }

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using SpikeKit.Kernels;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -67,7 +66,7 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
         public Vector<float> Derivative(Vector<float> c, long k)
         {
             var z = Vector.MinNative(Vector.MaxNative(c * _slope, new Vector<float>(-_limit)), new Vector<float>(_limit));
-            var e = FloatExp.Exp(z + z);
+            var e = Vector.Exp(z + z);
             var d = e * new Vector<float>(4f * _scale) / ((Vector<float>.One + e) * (Vector<float>.One + e));
             return Vector.ConditionalSelect(Vector.LessThanOrEqual(Vector.Abs(c), new Vector<float>(_half)), d, Vector<float>.Zero);
         }
@@ -77,7 +76,7 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
         {
             if (!(MathF.Abs(c) <= _half)) return 0f;
             float z = Math.Clamp(c * _slope, -_limit, _limit);
-            float e = FloatExp.Exp(z + z);
+            float e = MathF.Exp(z + z);
             return e * (4f * _scale) / ((1f + e) * (1f + e));
         }
     }
