@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace SpikeKit.Kernels;
@@ -54,7 +54,7 @@ internal static unsafe class OpenMpTeam
                 .Where(p => p.Length > 0).Distinct().ToList();
             var torchDirs = paths.Where(p => Path.GetFileName(p) == "libtorch_cpu.so").Select(Path.GetDirectoryName).ToHashSet();
             var gomps = paths.Where(p => Path.GetFileName(p).StartsWith("libgomp", StringComparison.Ordinal)).ToList();
-            return gomps.FirstOrDefault(p => torchDirs.Contains(Path.GetDirectoryName(p))) ?? (torchDirs.Count > 0 ? gomps.FirstOrDefault() : null);
+            return gomps.FirstOrDefault(p => torchDirs.Contains(Path.GetDirectoryName(p)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
@@ -90,7 +90,7 @@ internal static unsafe class OpenMpTeam
         {
             handle.Free();
         }
-        if (job.Error is not null) ExceptionDispatchInfoThrow(job.Error);
+        if (job.Error is not null) ExceptionDispatchInfo.Capture(job.Error).Throw();
     }
 
     [UnmanagedCallersOnly]
@@ -107,7 +107,4 @@ internal static unsafe class OpenMpTeam
             Interlocked.CompareExchange(ref job.Error, e, null);
         }
     }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static void ExceptionDispatchInfoThrow(Exception e) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
 }
