@@ -67,6 +67,16 @@ static partial class Worker
         return calls;
     }
 
+    /// <summary>An image-shaped tensor (<c>[N, C, H, W]</c> or <c>[T, B, C, H, W]</c>) laid out as the step lays out the model's
+    /// activations (<see cref="SpikingNetwork.Layout"/>); anything else as it is.</summary>
+    static Tensor InLayoutOf(SpikingNetwork model, Tensor t)
+    {
+        if (model.Layout != MemoryLayout.ChannelsLast || t.dim() < 4) return t;
+        return t.dim() == 4
+            ? t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
+            : t.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3);
+    }
+
     /// <summary>The network's convolutions alone, in forward order: forward + backward (weight gradient, and the input
     /// gradient where the step needs it) on the shapes of one training step, with a fixed upstream gradient.</summary>
     sealed class ConvsWork : IWork
@@ -81,7 +91,7 @@ static partial class Worker
             double macs = 0;
             foreach (var c in ConvCalls(model, a.Int("batch", 64)))
             {
-                var x = a.Str("input", "rand") == "spikes" ? rand(c.InputShape).lt(0.2).to_type(ScalarType.Float32) : rand(c.InputShape);
+                var x = InLayoutOf(model, a.Str("input", "rand") == "spikes" ? rand(c.InputShape).lt(0.2).to_type(ScalarType.Float32) : rand(c.InputShape));
                 Tensor g;
                 using (no_grad())
                 using (var y = c.Forward(x))
@@ -198,6 +208,7 @@ static partial class Worker
 
         void Add(string category, string name, Tensor input, bool grad, Func<Tensor, Tensor> forward)
         {
+            input = InLayoutOf(_model, input);
             Tensor gradient;
             using (no_grad())
             using (var y = forward(input))

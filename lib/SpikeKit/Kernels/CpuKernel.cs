@@ -6,8 +6,11 @@ using static TorchSharp.torch;
 namespace SpikeKit.Kernels;
 
 /// <summary>
-/// What the hand-written CPU kernels (<c>FusedLif</c>, <c>FusedRmp</c>, <c>ActivityProbe</c>) share: the work split of
-/// their parallel loops and raw access to a tensor's float32 storage. Indices are <see cref="long"/> throughout.
+/// What the hand-written CPU kernels (<c>FusedLif</c>, <c>FusedRmp</c>, <c>ActivityProbe</c>, tdBN) share: the work split of
+/// their parallel loops, raw access to a tensor's float32 storage, and memory layouts. Indices are <see cref="long"/> throughout.
+/// An elementwise kernel reads and writes flat storage, so it works on any <em>dense</em> layout (every element once, no
+/// gaps: row-major, channels-last, …) as long as all its operands share it: <see cref="Dense"/> keeps an input's layout
+/// when it is dense, <see cref="InLayout"/> brings another operand to that layout, <see cref="EmptyStrided"/> makes outputs in it.
 /// </summary>
 internal static class CpuKernel
 {
@@ -66,6 +69,44 @@ internal static class CpuKernel
         double sum = 0;
         foreach (var p in partial) sum += p;
         return sum;
+    }
+
+    /// <summary>True when <paramref name="t"/>'s elements fill its storage range exactly once in some order of its
+    /// dimensions (strides a permutation of row-major strides, size-1 dimensions ignored): contiguous, channels-last, ….</summary>
+    public static bool IsDense(Tensor t)
+    {
+        var dims = Enumerable.Range(0, (int)t.dim()).Where(d => t.shape[d] != 1).OrderByDescending(d => t.stride(d)).ToArray();
+        long expected = 1;
+        for (int i = dims.Length - 1; i >= 0; i--)
+        {
+            if (t.stride(dims[i]) != expected) return false;
+            expected *= t.shape[dims[i]];
+        }
+        return true;
+    }
+
+    /// <summary><paramref name="t"/> itself (an alias) when it is dense, else a row-major copy.</summary>
+    public static Tensor Dense(Tensor t) => IsDense(t) ? t.alias() : t.contiguous();
+
+    /// <summary><paramref name="t"/>'s values laid out with <paramref name="strides"/> (a dense layout of its shape): an alias
+    /// when they already are, else a copy.</summary>
+    public static Tensor InLayout(Tensor t, long[] strides)
+    {
+        if (SameStrides(t, strides)) return t.alias();
+        var copy = EmptyStrided(t.shape, strides);
+        copy.copy_(t);
+        return copy;
+    }
+
+    /// <summary>An uninitialized float32 CPU tensor of <paramref name="shape"/> with <paramref name="strides"/>.</summary>
+    public static Tensor EmptyStrided(long[] shape, long[] strides) => empty_strided(shape, strides, ScalarType.Float32);
+
+    /// <summary>Whether <paramref name="t"/> has <paramref name="strides"/> (dimensions of size 1 may have any stride).</summary>
+    public static bool SameStrides(Tensor t, long[] strides)
+    {
+        for (int d = 0; d < strides.Length; d++)
+            if (t.shape[d] != 1 && t.stride(d) != strides[d]) return false;
+        return true;
     }
 
     /// <summary>The address of a float32 CPU tensor's first element (its storage offset included), for tensors of any size.

@@ -21,10 +21,10 @@ internal static class SameConvolution
     internal static bool Enabled = true;
 
     /// <summary>True when <paramref name="conv"/> is a stride-1 same convolution and <paramref name="x"/> needs its
-    /// gradient (on the CPU, float32).</summary>
+    /// gradient (on the CPU, float32, row-major: LibTorch's input gradient of a channels-last input is not slow).</summary>
     public static bool Applies(Conv2d conv, Tensor x)
     {
-        if (!Enabled || !x.requires_grad || !is_grad_enabled() || x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32) return false;
+        if (!Enabled || !x.requires_grad || !is_grad_enabled() || x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32 || !x.is_contiguous()) return false;
         var w = conv.weight!.shape;
         return conv.groups == 1 && w[2] == w[3] && w[2] % 2 == 1 && conv.stride.All(s => s == 1) && conv.dilation.All(d => d == 1)
             && conv.padding is [var p0, var p1] && p0 == p1 && p0 == w[2] / 2 && conv.padding_mode == PaddingModes.Zeros;

@@ -22,7 +22,11 @@ namespace SpikeKit.Layers;
 ///           ∂x = a·∂y − q·x + (q·μ − a·S/M),  ∂w = P/√(σ² + ε),  ∂β = S
 /// </code>
 /// one pass for the statistics and one to normalize (forward), one for S and P and one for ∂x (backward), sums in double.
-/// LibTorch's CPU kernel takes several times longer on the step's shapes.
+/// LibTorch's CPU kernel takes several times longer on the step's shapes. Both memory layouts of the input: row-major
+/// (each channel's H·W plane contiguous, one loop per channel) and channels-last (<c>[N·H·W, C]</c> rows; the loops run
+/// over the flat storage with per-lane channel patterns of lcm(C, vector width) values, the sums per fixed chunk, so
+/// they do not depend on the thread count); the output has the input's layout. Evaluation without gradient of a
+/// channels-last input is the same affine map with the running statistics (<c>Kernel.Evaluate</c>).
 /// </summary>
 public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
 {
@@ -71,7 +75,9 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
         using var w = scale is null ? weight.alias() : weight.mul(scale);
         using var y = training && Fused && CpuKernel.IsCpuFloat32(folded) && folded.numel() > folded.shape[1]
             ? FusedTraining(folded, w)
-            : nn.functional.batch_norm(folded, running_mean, running_var, w, bias, training, Momentum, Eps);
+            : !training && Fused && CpuKernel.IsCpuFloat32(folded) && !is_grad_enabled() && !folded.is_contiguous()
+                ? Kernel.Evaluate(folded, w, bias, running_mean, running_var, Eps)
+                : nn.functional.batch_norm(folded, running_mean, running_var, w, bias, training, Momentum, Eps);
         var shape = x.shape;
         shape[0] = t; shape[1] = b;
         return y.view(shape);
@@ -92,21 +98,31 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
     {
         public static (Tensor Y, double[] Mean, double[] Var) Forward(Tensor input, Tensor w, Tensor b, Tensor runMean, Tensor runVar, double momentum, double eps)
         {
-            using var x = input.contiguous();
+            using var x = Layout(input, out bool last);
             long n = x.shape[0], c = x.shape[1], s = x.numel() / (n * c), m = n * s;
-            var sum = new double[c];
-            var sq = new double[c];
             var mean = new double[c];
             var var = new double[c];
             var a = new float[c];
             var shift = new float[c];
             var wv = Values(w);
             var bv = Values(b);
-            var y = empty(x.shape, ScalarType.Float32);
+            var y = CpuKernel.EmptyStrided(x.shape, x.stride());
             unsafe
             {
                 float* xp = CpuKernel.Ptr(x), yp = CpuKernel.Ptr(y);
-                CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
+                if (last)
+                {
+                    var (s1, s2) = ChannelsLast.Sums(xp, null, x.numel(), (int)c);
+                    for (long ch = 0; ch < c; ch++)
+                    {
+                        double mu = s1[ch] / m, v = Math.Max(0, s2[ch] / m - mu * mu);
+                        mean[ch] = mu; var[ch] = v;
+                        double ac = wv[ch] / Math.Sqrt(v + eps);
+                        a[ch] = (float)ac; shift[ch] = (float)(bv[ch] - ac * mu);
+                    }
+                    ChannelsLast.Affine(xp, null, yp, x.numel(), a, null, shift);
+                }
+                else CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
                 {
                     for (long ch = c0; ch < c1; ch++)
                     {
@@ -129,6 +145,52 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                 runVar.mul_(1 - momentum).add_(vr, momentum);
             }
             return (y, mean, var);
+        }
+
+        /// <summary>The input as the kernels read it: a channels-last input (<c>[N, C, H, W]</c> with C innermost) as it is
+        /// (<paramref name="last"/> true), anything else row-major.</summary>
+        static Tensor Layout(Tensor input, out bool last)
+        {
+            last = false;
+            if (input.is_contiguous()) return input.alias();
+            long[] order = [0, .. Enumerable.Range(2, (int)input.dim() - 2).Select(d => (long)d), 1];
+            using (var permuted = input.permute(order))
+                last = permuted.is_contiguous();
+            return last ? input.alias() : input.contiguous();
+        }
+
+        /// <summary>Evaluation without gradient on a channels-last input (LibTorch's channels-last kernel is several times slower
+        /// than its row-major one for few channels): <c>y = a·x + (β − a·μ_r)</c>, <c>a = w/√(σ²_r + ε)</c>, in the input's layout.</summary>
+        public static Tensor Evaluate(Tensor input, Tensor w, Tensor b, Tensor runMean, Tensor runVar, double eps)
+        {
+            using var x = Layout(input, out bool last);
+            long c = x.shape[1];
+            var wv = Values(w);
+            var bv = Values(b);
+            var mu = Values(runMean);
+            var vr = Values(runVar);
+            var a = new float[c];
+            var shift = new float[c];
+            for (long ch = 0; ch < c; ch++)
+            {
+                double ac = wv[ch] / Math.Sqrt(vr[ch] + eps);
+                a[ch] = (float)ac; shift[ch] = (float)(bv[ch] - ac * mu[ch]);
+            }
+            var y = CpuKernel.EmptyStrided(x.shape, x.stride());
+            unsafe
+            {
+                float* xp = CpuKernel.Ptr(x), yp = CpuKernel.Ptr(y);
+                if (last) ChannelsLast.Affine(xp, null, yp, x.numel(), a, null, shift);
+                else
+                {
+                    long n = x.shape[0], s = x.numel() / (n * c);
+                    CpuKernel.ParallelItems(n * c, s, (i0, i1) =>
+                    {
+                        for (long i = i0; i < i1; i++) Affine(xp + i * s, yp + i * s, s, a[i % c], shift[i % c]);
+                    });
+                }
+            }
+            return y;
         }
 
         static float[] Values(Tensor t)
@@ -198,17 +260,34 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
         /// <summary>∂x, ∂w, ∂β from ∂y, the input and the forward statistics.</summary>
         public static (Tensor Gx, Tensor Gw, Tensor Gb) Backward(Tensor grad, Tensor input, Tensor w, double[] mean, double[] var, double eps)
         {
-            using var g = grad.contiguous();
-            using var x = input.contiguous();
+            using var x = Layout(input, out bool last);
+            using var g = CpuKernel.InLayout(grad, x.stride());
             long n = x.shape[0], c = x.shape[1], s = x.numel() / (n * c), m = n * s;
             var wv = Values(w);
             var gw = new float[c];
             var gb = new float[c];
-            var gx = empty(x.shape, ScalarType.Float32);
+            var gx = CpuKernel.EmptyStrided(x.shape, x.stride());
             unsafe
             {
                 float* gp = CpuKernel.Ptr(g), xp = CpuKernel.Ptr(x), gxp = CpuKernel.Ptr(gx);
-                CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
+                if (last)
+                {
+                    var (sg, sgx) = ChannelsLast.Sums(gp, xp, x.numel(), (int)c);
+                    var ga = new float[c];
+                    var gq = new float[c];
+                    var gk = new float[c];
+                    for (long ch = 0; ch < c; ch++)
+                    {
+                        double mu = mean[ch], ve = var[ch] + eps, invstd = 1 / Math.Sqrt(ve);
+                        double p = sgx[ch] - mu * sg[ch];
+                        double ac = wv[ch] * invstd, q = ac * p / (m * ve), k = q * mu - ac * sg[ch] / m;
+                        gw[ch] = (float)(p * invstd);
+                        gb[ch] = (float)sg[ch];
+                        ga[ch] = (float)ac; gq[ch] = (float)q; gk[ch] = (float)k;
+                    }
+                    ChannelsLast.Affine(gp, xp, gxp, x.numel(), ga, gq, gk);
+                }
+                else CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
                 {
                     for (long ch = c0; ch < c1; ch++)
                     {
@@ -224,6 +303,121 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                 });
             }
             return (gx, tensor(gw), tensor(gb));
+        }
+
+        /// <summary>The channels-last loops: storage <c>[R, C]</c> read flat, element i in channel i mod C. A run of
+        /// P = lcm(C, vector width) elements holds every channel P/C times at fixed lanes, so per-channel values become
+        /// per-lane patterns of P values and sums per-lane accumulators folded to channels at the end.</summary>
+        static class ChannelsLast
+        {
+            /// <summary>Elements per work item: the largest multiple of P not above <see cref="CpuKernel.Chunk"/> (at least P).</summary>
+            static long ItemSize(int p) => Math.Max(p, CpuKernel.Chunk / p * p);
+
+            static int Period(int c)
+            {
+                int w = Vector<float>.Count, g = c, h = w;
+                while (h != 0) (g, h) = (h, g % h);
+                return c / g * w;
+            }
+
+            /// <summary>Per channel Σu and Σu² (<paramref name="v"/> null) or Σu and Σu·v, in double; the partial sums of each
+            /// work item added in item order.</summary>
+            public static unsafe (double[] S1, double[] S2) Sums(float* u, float* v, long total, int c)
+            {
+                int p = Period(c);
+                long item = ItemSize(p), items = (total + item - 1) / item;
+                var partial = new double[items * 2 * c];
+                CpuKernel.ParallelItems(items, item, (i0, i1) =>
+                {
+                    var acc = new double[2 * p];
+                    for (long it = i0; it < i1; it++)
+                    {
+                        Array.Clear(acc);
+                        long start = it * item, len = Math.Min(total, start + item) - start;
+                        fixed (double* a = acc)
+                            if (v is null) SumPattern(u + start, u + start, len, p, a, a + p);
+                            else SumPattern(u + start, v + start, len, p, a, a + p);
+                        for (int j = 0; j < p; j++)
+                        {
+                            partial[(it * 2) * c + j % c] += acc[j];
+                            partial[(it * 2 + 1) * c + j % c] += acc[p + j];
+                        }
+                    }
+                });
+                var s1 = new double[c];
+                var s2 = new double[c];
+                for (long it = 0; it < items; it++)
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        s1[ch] += partial[(it * 2) * c + ch];
+                        s2[ch] += partial[(it * 2 + 1) * c + ch];
+                    }
+                return (s1, s2);
+            }
+
+            /// <summary>Per lane j of every run of P: <c>a[j] += u</c>, <c>b[j] += u·v</c> (widened to double).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            static unsafe void SumPattern(float* u, float* v, long len, int p, double* a, double* b)
+            {
+                int w = Vector<float>.Count, h = Vector<double>.Count;
+                long i = 0;
+                for (; i + p <= len; i += p)
+                    for (int j = 0; j < p; j += w)
+                    {
+                        Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(u + i + j), out var ulo, out var uhi);
+                        Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(v + i + j), out var vlo, out var vhi);
+                        Unsafe.WriteUnaligned(a + j, Unsafe.ReadUnaligned<Vector<double>>(a + j) + ulo);
+                        Unsafe.WriteUnaligned(a + j + h, Unsafe.ReadUnaligned<Vector<double>>(a + j + h) + uhi);
+                        Unsafe.WriteUnaligned(b + j, Unsafe.ReadUnaligned<Vector<double>>(b + j) + ulo * vlo);
+                        Unsafe.WriteUnaligned(b + j + h, Unsafe.ReadUnaligned<Vector<double>>(b + j + h) + uhi * vhi);
+                    }
+                for (int j = 0; i < len; i++, j++)
+                {
+                    double x = u[i];
+                    a[j] += x;
+                    b[j] += x * v[i];
+                }
+            }
+
+            /// <summary><c>out = α[c]·u + k[c]</c> (<paramref name="v"/> null) or <c>α[c]·u − q[c]·v + k[c]</c>, per channel c.</summary>
+            public static unsafe void Affine(float* u, float* v, float* output, long total, float[] alpha, float[]? q, float[] k)
+            {
+                int c = alpha.Length, p = Period(c);
+                var pa = new float[p];
+                var pq = new float[p];
+                var pk = new float[p];
+                for (int j = 0; j < p; j++) { pa[j] = alpha[j % c]; pq[j] = q is null ? 0f : q[j % c]; pk[j] = k[j % c]; }
+                long item = ItemSize(p);
+                CpuKernel.ParallelItems((total + item - 1) / item, item, (i0, i1) =>
+                {
+                    long start = i0 * item, end = Math.Min(total, i1 * item);
+                    fixed (float* a = pa, b = pq, kk = pk)
+                        AffinePattern(u + start, v is null ? null : v + start, output + start, end - start, p, a, b, kk);
+                });
+            }
+
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            static unsafe void AffinePattern(float* u, float* v, float* output, long len, int p, float* a, float* q, float* k)
+            {
+                int w = Vector<float>.Count;
+                long i = 0;
+                if (v is null)
+                {
+                    for (; i + p <= len; i += p)
+                        for (int j = 0; j < p; j += w)
+                            Unsafe.WriteUnaligned(output + i + j, Unsafe.ReadUnaligned<Vector<float>>(u + i + j) * Unsafe.ReadUnaligned<Vector<float>>(a + j)
+                                + Unsafe.ReadUnaligned<Vector<float>>(k + j));
+                    for (int j = 0; i < len; i++, j++) output[i] = u[i] * a[j] + k[j];
+                }
+                else
+                {
+                    for (; i + p <= len; i += p)
+                        for (int j = 0; j < p; j += w)
+                            Unsafe.WriteUnaligned(output + i + j, Unsafe.ReadUnaligned<Vector<float>>(u + i + j) * Unsafe.ReadUnaligned<Vector<float>>(a + j)
+                                - Unsafe.ReadUnaligned<Vector<float>>(v + i + j) * Unsafe.ReadUnaligned<Vector<float>>(q + j) + Unsafe.ReadUnaligned<Vector<float>>(k + j));
+                    for (int j = 0; i < len; i++, j++) output[i] = u[i] * a[j] - v[i] * q[j] + k[j];
+                }
+            }
         }
 
         public sealed class Function : autograd.MultiTensorFunction<Function>

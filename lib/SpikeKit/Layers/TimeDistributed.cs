@@ -25,6 +25,24 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
     /// convolution backward (false). Same values; LibTorch's CPU input gradient is several times slower for few channels.</summary>
     public bool Fused { get; init; } = true;
 
+    /// <summary>A 1×1 convolution with stride s (no padding, dilation or groups) on a channels-last CPU input. LibTorch 2.10's
+    /// oneDNN weight gradient for it (the 1×1 kernel's copy to unit stride) crashes the process on such inputs with few
+    /// channels (8 → 16 channels at 56×56, stride 2: SIGSEGV), so it runs as what it is: the 1×1 convolution of the input
+    /// subsampled every s pixels (<see cref="SubsampledPointwise"/>; the same values).</summary>
+    static bool IsStridedPointwise(Conv2d conv, Tensor x)
+    {
+        var w = conv.weight!.shape;
+        return x.device_type == DeviceType.CPU && x.dim() == 4 && !x.is_contiguous() && w[2] == 1 && w[3] == 1 && conv.groups == 1
+            && conv.stride.Any(s => s != 1) && conv.padding is [0, 0] && conv.dilation.All(d => d == 1);
+    }
+
+    static Tensor SubsampledPointwise(Conv2d conv, Tensor x)
+    {
+        using var rows = x.slice(2, 0, x.shape[2], conv.stride[0]);
+        using var sub = rows.slice(3, 0, x.shape[3], conv.stride[1]);
+        return nn.functional.conv2d(sub, conv.weight!, conv.bias);
+    }
+
     /// <summary>The wrapped module.</summary>
     public nn.Module<Tensor, Tensor> Inner => inner;
 
@@ -34,7 +52,9 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
         if (x.dim() < 2) throw new ArgumentException($"{GetName()}: input must be [T, B, ...], got shape [{string.Join(", ", x.shape)}]");
         long t = x.shape[0], b = x.shape[1];
         using var folded = x.flatten(0, 1);
-        using var y = Fused && inner is Conv2d conv && SameConvolution.Applies(conv, folded) ? SameConvolution.Forward(conv, folded) : inner.forward(folded);
+        using var y = Fused && inner is Conv2d conv && SameConvolution.Applies(conv, folded) ? SameConvolution.Forward(conv, folded)
+            : inner is Conv2d pointwise && IsStridedPointwise(pointwise, folded) ? SubsampledPointwise(pointwise, folded)
+            : inner.forward(folded);
         var shape = new long[y.dim() + 1];
         shape[0] = t; shape[1] = b;
         for (int i = 1; i < y.dim(); i++) shape[i + 1] = y.shape[i];

@@ -36,8 +36,8 @@ internal static class FusedRmp
 
     static Tensor Value(Tensor potential, Tensor spikes, RmpLoss rmp)
     {
-        using var u = potential.contiguous();
-        using var s = spikes.contiguous();
+        using var u = CpuKernel.Dense(potential);
+        using var s = CpuKernel.InLayout(spikes, u.stride());
         long n = u.numel();
         float lo = (float)rmp.ClipMin, hi = (float)rmp.ClipMax;
         bool clip = rmp.Clip, squared = rmp.Distance == DistanceKind.Squared;
@@ -81,13 +81,13 @@ internal static class FusedRmp
 
     static (Tensor GradPotential, Tensor? GradSpikes) Backward(Tensor potential, Tensor spikes, Tensor gradOutput, RmpLoss rmp, bool spikesNeedGrad)
     {
-        using var u = potential.contiguous();
-        using var s = spikes.contiguous();
+        using var u = CpuKernel.Dense(potential);
+        using var s = CpuKernel.InLayout(spikes, u.stride());
         long n = u.numel();
         // As ATen's mean backward: the incoming gradient divided by N in float32.
         float g = gradOutput.item<float>() / (float)n;
-        var gu = empty(potential.shape, ScalarType.Float32);
-        var gs = spikesNeedGrad ? empty(spikes.shape, ScalarType.Float32) : null;
+        var gu = CpuKernel.EmptyStrided(u.shape, u.stride());
+        var gs = spikesNeedGrad ? CpuKernel.EmptyStrided(u.shape, u.stride()) : null;
         float lo = (float)rmp.ClipMin, hi = (float)rmp.ClipMax;
         bool clip = rmp.Clip, squared = rmp.Distance == DistanceKind.Squared;
         unsafe

@@ -32,6 +32,10 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
         Options = options.Validate();
     }
 
+    /// <summary>Memory layout of the activations on the CPU (see <see cref="MemoryLayout"/>): the input is laid out so before
+    /// the stem and every layer keeps its input's layout. Each network's default is the faster one for its shapes.</summary>
+    public MemoryLayout Layout { get; set; }
+
     /// <summary>The network's layers as a graph with per-sample shapes, in forward order (see <see cref="ModelGraph"/>).</summary>
     public abstract ModelGraph Graph();
 
@@ -51,14 +55,26 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
             if (x.shape[0] != TimeSteps)
                 throw new ArgumentException($"{GetName()}: input has {x.shape[0]} timesteps, the network {TimeSteps}");
             long t = x.shape[0], b = x.shape[1];
-            using var flat = x.reshape(t * b, x.shape[2], x.shape[3], x.shape[4]);
+            using var folded = x.reshape(t * b, x.shape[2], x.shape[3], x.shape[4]);
+            using var flat = InLayout(folded);
             using var stem = Stem(flat);
             using var timed = stem.view([t, b, .. stem.shape[1..]]);
             return Body(timed);
         }
-        using var s = Stem(x);
+        using var input = InLayout(x);
+        using var s = Stem(input);
         using var repeated = RepeatedInput.Expand(s, TimeSteps);
         return Body(repeated);
+    }
+
+    /// <summary>An image batch <c>[N, C, H, W]</c> in <see cref="Layout"/> (an alias when it already is, or off the CPU).</summary>
+    Tensor InLayout(Tensor x)
+    {
+        if (Layout != MemoryLayout.ChannelsLast || x.dim() != 4 || x.device_type != DeviceType.CPU) return x.alias();
+        using var nhwc = x.permute(0, 2, 3, 1);
+        if (nhwc.is_contiguous()) return x.alias();
+        using var dense = nhwc.contiguous();
+        return dense.permute(0, 3, 1, 2);
     }
 
     /// <summary>The spiking neurons with their module paths.</summary>

@@ -59,6 +59,7 @@ public sealed class SpikingResNet : SpikingNetwork
                 ("lif", Blocks.Neuron(o, hc)), ("fc2", new TimeDistributed(nn.Linear(hc, o.Classes))));
         }
         else head = nn.Sequential(("pool", pool), ("fc", new TimeDistributed(nn.Linear(inC, o.Classes))));
+        Layout = MemoryLayout.ChannelsLast;
         RegisterComponents();
     }
 

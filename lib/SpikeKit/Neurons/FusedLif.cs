@@ -79,7 +79,7 @@ internal static class FusedLif
     {
         long steps = x.shape[0], h = x.shape[3], w = x.shape[4], hw = h * w, planes = x.shape[1] * x.shape[2];
         long ho = h / k, wo = w / k;
-        var (src, xStride) = Source(x, planes * hw);
+        var (src, xStride, _) = Source(x, planes * hw, rowMajor: true);
         using (src)
         {
             var y = empty([steps, x.shape[1], x.shape[2], ho, wo], ScalarType.Float32);
@@ -192,23 +192,30 @@ internal static class FusedLif
     }
 
     /// <summary>The input as a base pointer source: an input expanded over T (stride 0, as the direct-encoding stem gives)
-    /// is read in place with step stride 0; anything else is made contiguous (a no-op when it already is).</summary>
-    static (Tensor Source, long StepStride) Source(Tensor x, long n)
+    /// is read in place with step stride 0; an input whose steps are consecutive dense blocks of n elements (row-major,
+    /// or channels-last within each step) is read in place; anything else is made contiguous. Row-major only
+    /// (<paramref name="rowMajor"/>) for the pooled node, whose loops walk planes. <c>Layout</c>: the strides of
+    /// <c>[T, B, ...]</c> tensors laid out like the source (outputs, and the gradients read beside it).</summary>
+    static (Tensor Source, long StepStride, long[] Layout) Source(Tensor x, long n, bool rowMajor = false)
     {
         using var x0 = x[0];
-        if (x.stride(0) == 0 && x0.is_contiguous()) return (x0.alias(), 0);
-        return (x.contiguous(), n);
+        if (x.stride(0) == 0 && (rowMajor ? x0.is_contiguous() : CpuKernel.IsDense(x0)))
+            return (x0.alias(), 0, [n, .. x0.stride()]);
+        var src = rowMajor ? x.contiguous() : x.shape[0] == 1 || x.stride(0) == n ? CpuKernel.Dense(x) : x.contiguous();
+        var layout = src.stride();
+        layout[0] = n;
+        return (src, n, layout);
     }
 
     static (Tensor Spikes, Tensor? Potentials) Run(Tensor x, NeuronOptions o, bool writePotentials)
     {
         long steps = x.shape[0];
         long n = x.numel() / steps;
-        var (src, xStride) = Source(x, n);
+        var (src, xStride, layout) = Source(x, n);
         using (src)
         {
-            var spikes = empty(x.shape, ScalarType.Float32);
-            var pots = writePotentials ? empty(x.shape, ScalarType.Float32) : null;
+            var spikes = CpuKernel.EmptyStrided(x.shape, layout);
+            var pots = writePotentials ? CpuKernel.EmptyStrided(x.shape, layout) : null;
             unsafe
             {
                 float* xp = CpuKernel.Ptr(src), sp = CpuKernel.Ptr(spikes), pp = pots is null ? null : CpuKernel.Ptr(pots);
@@ -260,13 +267,16 @@ internal static class FusedLif
     /// and the saved tensor: the potentials, or the input when <see cref="NeuronOptions.Recompute"/> is set.</summary>
     static Tensor Backward(Tensor saved, Tensor gradSpikes, Tensor? gradPots, NeuronOptions o)
     {
-        using var go = gradSpikes.contiguous();
-        using var gp = gradPots?.contiguous();
-        var gx = empty(saved.shape, ScalarType.Float32);
-        var surrogate = o.SurrogateOrDefault;
-        var builtIn = new BuiltInBackward(saved, go, gp, gx, o);
-        if (!surrogate.RunKernel(builtIn)) PrecomputedBackward(saved, go, gp, gx, o, surrogate);
-        return gx;
+        var (src, xStride, layout) = Source(saved, saved.numel() / saved.shape[0]);
+        using (src)
+        {
+            using var go = CpuKernel.InLayout(gradSpikes, layout);
+            using var gp = gradPots is null ? null : CpuKernel.InLayout(gradPots, layout);
+            var gx = CpuKernel.EmptyStrided(saved.shape, layout);
+            var surrogate = o.SurrogateOrDefault;
+            if (!surrogate.RunKernel(new BuiltInBackward(src, xStride, go, gp, gx, o))) PrecomputedBackward(saved, go, gp, gx, o, surrogate);
+            return gx;
+        }
     }
 
     /// <summary>∂L/∂s for an input repeated over T from <paramref name="source"/> <c>[B, ...]</c>: the potentials are
@@ -274,16 +284,17 @@ internal static class FusedLif
     /// potentials nor a <c>[T, B, ...]</c> gradient is ever stored.</summary>
     static Tensor RepeatBackward(Tensor source, long steps, Tensor gradSpikes, Tensor? gradPots, NeuronOptions o)
     {
-        using var go = gradSpikes.contiguous();
-        using var gp = gradPots?.contiguous();
-        using var src = source.contiguous();
-        var gs = empty(source.shape, ScalarType.Float32);
+        using var src = CpuKernel.Dense(source);
+        long[] layout = [src.numel(), .. src.stride()];
+        using var go = CpuKernel.InLayout(gradSpikes, layout);
+        using var gp = gradPots is null ? null : CpuKernel.InLayout(gradPots, layout);
+        var gs = CpuKernel.EmptyStrided(src.shape, src.stride());
         var surrogate = o.SurrogateOrDefault;
         var runner = new RepeatBackwardRunner(src, steps, go, gp, gs, o);
         if (!surrogate.RunKernel(runner))
         {
             using var expanded = src.unsqueeze(0).expand([steps, .. src.shape]);
-            using var full = empty([steps, .. src.shape], ScalarType.Float32);
+            using var full = CpuKernel.EmptyStrided([steps, .. src.shape], layout);
             PrecomputedBackward(expanded, go, gp, full, o with { Recompute = true }, surrogate);
             using var summed = full.sum([0L]);
             gs.copy_(summed);
@@ -321,16 +332,11 @@ internal static class FusedLif
 
     /// <summary>Backward with a built-in surrogate's σ' in the loop (the surrogate calls <see cref="Run{TKernel}"/>);
     /// with <see cref="NeuronOptions.Recompute"/> the potentials are rebuilt from the saved input inside the loop.</summary>
-    sealed class BuiltInBackward(Tensor saved, Tensor go, Tensor? gp, Tensor gx, NeuronOptions o) : ISurrogateKernelRunner
+    sealed class BuiltInBackward(Tensor src, long xStride, Tensor go, Tensor? gp, Tensor gx, NeuronOptions o) : ISurrogateKernelRunner
     {
         public void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel
         {
-            long n = saved.numel() / saved.shape[0];
-            var (src, xStride) = o.Recompute ? Source(saved, n) : (saved.alias(), n);
-            using (src)
-            {
-                unsafe { Dispatch(Args(src, xStride, o.Recompute, go, gp, gx, o), kernel); }
-            }
+            unsafe { Dispatch(Args(src, xStride, o.Recompute, go, gp, gx, o), kernel); }
         }
     }
 
@@ -351,8 +357,10 @@ internal static class FusedLif
         {
             using var centred = pots.sub(o.Threshold);
             using var sg = surrogate.Derivative(centred);
-            using var sgc = sg.to_type(ScalarType.Float32).contiguous();
-            unsafe { Dispatch(Args(pots, gx.numel() / gx.shape[0], false, go, gp, gx, o), new PrecomputedSurrogate(CpuKernel.Ptr(sgc))); }
+            using var sgf = sg.to_type(ScalarType.Float32);
+            using var sgc = CpuKernel.InLayout(sgf, gx.stride());
+            using var pc = CpuKernel.InLayout(pots, gx.stride());
+            unsafe { Dispatch(Args(pc, gx.numel() / gx.shape[0], false, go, gp, gx, o), new PrecomputedSurrogate(CpuKernel.Ptr(sgc))); }
         }
         finally
         {

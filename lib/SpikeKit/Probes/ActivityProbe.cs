@@ -50,18 +50,20 @@ public sealed class ActivityProbe
                 _order.Add(layer.Name);
             }
             using var scope = NewDisposeScope();
-            var u = Contiguous(layer.Potential);
-            var o = Contiguous(layer.Spikes);
+            var u = Dense(layer.Potential);
+            using var spikes = Dense(layer.Spikes);
+            var o = CpuKernel.InLayout(spikes, u.stride());
             acc.Add(Reduce(u, o));
         }
     }
 
-    static Tensor Contiguous(Tensor t)
+    /// <summary>Detached float32 values on the CPU in a dense layout (the statistics are sums over all elements, so any order serves).</summary>
+    static Tensor Dense(Tensor t)
     {
         var d = t.detach();
         if (d.device_type != TorchSharp.DeviceType.CPU) d = d.cpu();
         if (d.dtype != ScalarType.Float32) d = d.to_type(ScalarType.Float32);
-        return d.is_contiguous() ? d : d.contiguous();
+        return CpuKernel.IsDense(d) ? d : d.contiguous();
     }
 
     unsafe Acc Reduce(Tensor u, Tensor o)

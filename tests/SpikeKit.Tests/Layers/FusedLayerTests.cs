@@ -96,11 +96,44 @@ public class FusedLayerTests
         Assert.Equal(k % 2 == 1 && stride == 1, SameConvolution.Applies(conv, x0.flatten(0, 1).requires_grad_(true)));
     }
 
+    /// <summary>A strided 1×1 convolution (the residual shortcut) on a channels-last input runs as the 1×1 convolution of the
+    /// subsampled input (LibTorch's own weight gradient crashes the process on this shape): the same output and gradients as
+    /// LibTorch's strided convolution on the row-major input.</summary>
     [Theory]
-    [InlineData(1.0, new long[] { 2, 6, 5, 7, 3 })]
-    [InlineData(0.5, new long[] { 4, 16, 8, 9, 9 })]    // tdBN scale α·V_th = 0.5
-    [InlineData(1.0, new long[] { 1, 3, 4, 1, 1 })]     // one value per sample and channel
-    public void BatchNormTrainingEqualsLibTorch(double threshold, long[] shape)
+    [InlineData(8, 16, 56, 2)]     // the shape whose LibTorch weight gradient crashes (ResNet-18 ×0.125's first shortcut)
+    [InlineData(4, 8, 15, 2)]      // odd side: ⌈15/2⌉ outputs
+    [InlineData(16, 32, 12, 3)]
+    public void StridedPointwiseConvolutionOnChannelsLastInput(long inC, long outC, long side, long stride)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(16);
+        var td = new TimeDistributed(nn.Conv2d(inC, outC, 1, stride: stride, bias: false));
+        var x0 = randn([1, 2, inC, side, side]);
+        var a = x0.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3).requires_grad_(true);
+        var b = x0.clone().requires_grad_(true);
+        var ya = td.forward(a);
+        var g = randn(ya.shape);
+        ya.backward([g]);
+        var wa = td.parameters().Single().grad!.clone();
+        td.zero_grad();
+        using var expected = nn.functional.conv2d(b.flatten(0, 1), td.parameters().Single(), strides: [stride, stride]);
+        expected.backward([g.flatten(0, 1)]);
+        Assert.Equal(new long[] { 1, 2, outC, (side + stride - 1) / stride, (side + stride - 1) / stride }, ya.shape);
+        CloseRelative(expected.view(ya.shape), ya, 1e-5, "output");
+        CloseRelative(b.grad!, a.grad!, 1e-5, "input gradient");
+        CloseRelative(td.parameters().Single().grad!, wa, 1e-5, "weight gradient");
+    }
+
+    [Theory]
+    [InlineData(1.0, new long[] { 2, 6, 5, 7, 3 }, false)]
+    [InlineData(0.5, new long[] { 4, 16, 8, 9, 9 }, false)]    // tdBN scale α·V_th = 0.5
+    [InlineData(1.0, new long[] { 1, 3, 4, 1, 1 }, false)]     // one value per sample and channel
+    [InlineData(1.0, new long[] { 2, 6, 5, 7, 3 }, true)]      // channels-last: lanes repeat every lcm(6, 8) = 24 values, a tail
+    [InlineData(0.5, new long[] { 4, 16, 8, 9, 9 }, true)]     // channels-last, C a multiple of the vector width
+    [InlineData(0.5, new long[] { 4, 64, 4, 32, 32 }, true)]   // channels-last, several parallel work items
+    [InlineData(1.0, new long[] { 3, 5, 3, 11, 13 }, true)]    // channels-last, C = 3 (period 24), odd sides
+    public void BatchNormTrainingEqualsLibTorch(double threshold, long[] shape, bool channelsLast)
     {
         SpikeKit.Native.TorchNative.EnsureLoaded();
         using var scope = NewDisposeScope();
@@ -117,10 +150,16 @@ public class FusedLayerTests
         var g = randn(shape);
         for (int step = 0; step < 2; step++)      // two steps: the running statistics after each
         {
-            var a = x0.clone().requires_grad_(true);
+            // channels-last: [T, B, C, H, W] with each sample's C innermost (the layout channels-last convolutions give)
+            var a = (channelsLast ? x0.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3) : x0.clone()).requires_grad_(true);
             var b = x0.clone().requires_grad_(true);
             var ya = fused.forward(a);
             var yb = reference.forward(b);
+            if (channelsLast)
+            {
+                Assert.Equal(1, ya.stride(2));      // the output keeps the input's layout
+                Assert.Equal(shape[2], ya.stride(4));
+            }
             ya.backward([g]);
             yb.backward([g]);
             CloseRelative(yb, ya, 1e-5, "output");
@@ -134,6 +173,12 @@ public class FusedLayerTests
         }
         // hand-computed: channel 0's output mean is β and its biased variance (λ·α·V_th)² (to ε)
         using var ng = no_grad();
+        // evaluation (running statistics): a channels-last input takes the fused affine map, in its layout
+        fused.eval(); reference.eval();
+        var input = channelsLast ? x0.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3) : x0;
+        var evaluated = fused.forward(input);
+        if (channelsLast) Assert.Equal(1, evaluated.stride(2));
+        CloseRelative(reference.forward(x0), evaluated, 1e-6, "evaluation output");
         fused.train();
         var y = fused.forward(x0);
         var ch = y.select(2, 0);
@@ -204,8 +249,9 @@ public class FusedLayerTests
         from rmp in new[] { false, true }
         select new object[] { name, rmp };
 
-    /// <summary>A training step of each model with every fused kernel against the same weights with every layer in its
-    /// reference form: the same outputs, loss and parameter gradients (the static input takes the repeated-input LIF path).</summary>
+    /// <summary>A training step of each model with every fused kernel (in the model's own layout) against the same weights with
+    /// every layer in its reference form, row-major: the same outputs, loss and parameter gradients (the static input takes the
+    /// repeated-input LIF path).</summary>
     [Theory]
     [MemberData(nameof(Models))]
     public void ModelStepEqualsReferenceKernels(string name, bool rmp)
@@ -220,6 +266,8 @@ public class FusedLayerTests
         var fused = ModelZoo.Create(name, fusedOptions);
         var reference = ModelZoo.Create(name, referenceOptions);
         reference.load_state_dict(fused.state_dict());
+        // the reference in LibTorch's default layout (its channels-last batch norm sums in an order that depends on the thread count)
+        reference.Layout = MemoryLayout.ChannelsFirst;
         var x = randn(5, fusedOptions.InputChannels, fusedOptions.InputSize, fusedOptions.InputSize).mul_(2);
         var y = randint(0, 10, [5]);
         var loss = rmp ? CompositeLoss.Baseline.With(new RmpLoss(), 0.5) : CompositeLoss.Baseline;
@@ -240,5 +288,48 @@ public class FusedLayerTests
         Assert.Equal(b.Grads.Length, a.Grads.Length);
         for (int i = 0; i < a.Grads.Length; i++) CloseRelative(b.Grads[i], a.Grads[i], 2e-5, $"{name} gradient of parameter {i}");
         Assert.Contains(a.Grads, g => g.abs().max().item<float>() > 0);
+    }
+
+    /// <summary>A training step of each model with its activations channels-last against the same weights channels-first:
+    /// the same outputs, loss and parameter gradients (only the convolutions' float rounding differs), and the body's
+    /// activations really channels-last (the spiking layers' recorded potentials).</summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void ChannelsLastModelEqualsChannelsFirst(string name, bool rmp)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(15);
+        var options = name == "cnn"     // three input channels: a one-channel image is row-major and channels-last at once
+            ? new ModelOptions(TimeSteps: 3, Width: 0.25, InputChannels: 3)
+            : new ModelOptions(TimeSteps: 3, Width: 0.125, InputChannels: 3, InputSize: 16);
+        var first = ModelZoo.Create(name, options);
+        var last = ModelZoo.Create(name, options);
+        last.load_state_dict(first.state_dict());
+        first.Layout = MemoryLayout.ChannelsFirst;
+        last.Layout = MemoryLayout.ChannelsLast;
+        var x = randn(5, options.InputChannels, options.InputSize, options.InputSize).mul_(2);
+        var y = randint(0, 10, [5]);
+        var loss = rmp ? CompositeLoss.Baseline.With(new RmpLoss(), 0.5) : CompositeLoss.Baseline;
+        (Tensor Out, double Loss, Tensor[] Grads, bool AnyLast) Step(SpikingNetwork m)
+        {
+            m.train();
+            m.RecordActivity(true);
+            m.zero_grad();
+            var o = m.forward(x);
+            var activity = m.Activity();
+            bool anyLast = activity.Any(a => a.Potential.dim() == 5 && a.Potential.shape[2] > 1
+                && a.Potential.shape[3] * a.Potential.shape[4] > 1 && a.Potential.stride(2) == 1);
+            var parts = loss.Compute(o, y, activity, 0, 1);
+            parts.Total.backward();
+            return (o.detach(), parts.Total.item<float>(), m.parameters().Select(p => p.grad!.clone()).ToArray(), anyLast);
+        }
+        var a = Step(last);
+        var b = Step(first);
+        Assert.True(a.AnyLast, $"{name}: no spiking layer saw a channels-last input");
+        Assert.False(b.AnyLast, $"{name}: a channels-first model has channels-last activations");
+        CloseRelative(b.Out, a.Out, 1e-5, $"{name} output");
+        Assert.Equal(b.Loss, a.Loss, 5);
+        for (int i = 0; i < a.Grads.Length; i++) CloseRelative(b.Grads[i], a.Grads[i], 2e-5, $"{name} gradient of parameter {i}");
     }
 }

@@ -241,6 +241,51 @@ public class FusedLifTests
         Assert.Equal(TestUtil.Values(new LifNeuron(new NeuronOptions(Fused: false)).forward(x)), TestUtil.Values(new LifNeuron().forward(x)));
     }
 
+    public static IEnumerable<object[]> LayoutCases() =>
+        from surrogate in new[] { "sigmoid", "custom" }
+        from recompute in new[] { false, true }
+        from repeated in new[] { false, true }
+        select new object[] { surrogate, recompute, repeated };
+
+    /// <summary>A channels-last input (each step's [B, C, H, W] with C innermost; or a channels-last source repeated over T) is
+    /// read in place: spikes and potentials come out in its layout, equal to the row-major run's bitwise (the same per-element
+    /// arithmetic), and the input gradient agrees to 1e-6 (an element's σ' comes from the vector or the scalar e^x depending
+    /// on where the layout puts it in memory).</summary>
+    [Theory]
+    [MemberData(nameof(LayoutCases))]
+    public void ChannelsLastInputKeepsItsLayout(string surrogate, bool recompute, bool repeated)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        long[] sample = repeated ? [2, 5, 3, 7] : [3, 2, 5, 3, 7];
+        var values = rand(sample).mul_(2).sub_(0.5);
+        var options = new NeuronOptions(Recompute: recompute, Surrogate: surrogate == "custom" ? new CustomSurrogate() : Surrogate.FromName(surrogate));
+        var gOut = randn([3, 2, 5, 3, 7]);
+        var gPot = randn([3, 2, 5, 3, 7]);
+        static Tensor Last(Tensor t) => t.dim() == 4
+            ? t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
+            : t.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3);
+        (Tensor S, Tensor P, Tensor G) Run(bool channelsLast)
+        {
+            var leaf = (channelsLast ? Last(values) : values.clone()).requires_grad_(true);
+            var x = repeated ? RepeatedInput.Expand(leaf, 3) : leaf;
+            var lif = new LifNeuron(options) { RecordActivity = true };
+            var s = lif.forward(x);
+            var p = lif.Activity!.Value.Potential;
+            s.mul(gOut).sum().add(p.mul(gPot).sum()).backward();
+            return (s, p, leaf.grad!);
+        }
+        var a = Run(channelsLast: false);
+        var b = Run(channelsLast: true);
+        Assert.Equal(1, b.S.stride(2));
+        Assert.Equal(1, b.P.stride(2));
+        Assert.Equal(TestUtil.Values(a.S), TestUtil.Values(b.S));
+        Assert.Equal(TestUtil.Values(a.P), TestUtil.Values(b.P));
+        CloseRelative(TestUtil.Values(a.G), TestUtil.Values(b.G), "input gradient");
+        Assert.Contains(TestUtil.Values(b.S), v => v == 1);
+    }
+
     /// <summary>Gradients agree to 1e-6 relative to their size: |a − b| ≤ 1e-6·max(1, |a|) (float32 sums over T differ in the last bits).</summary>
     static void CloseRelative(IReadOnlyList<double> expected, IReadOnlyList<double> actual, string what, double tol = 1e-6)
     {
