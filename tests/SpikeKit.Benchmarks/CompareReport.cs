@@ -108,7 +108,8 @@ static partial class Compare
             bool any = false;
             foreach (var (title, work, net) in new[] { ("reference CNN training step, SpikeKit ÷ fastest peer", "train", "cnn"),
                          ("ResNet-20 ×0.25 training step, SpikeKit ÷ fastest peer", "train", "resnet20"),
-                         ("inference pass of the reference CNN (eval, no grad), SpikeKit ÷ fastest peer", "infer", "cnn") })
+                         ("inference pass of the reference CNN (eval, no grad), SpikeKit ÷ fastest peer", "infer", "cnn"),
+                         ("inference pass of ResNet-20 ×0.25 (eval, no grad), SpikeKit ÷ fastest peer", "infer", "resnet20") })
                 foreach (int th in s.Threads.Take(2))
                 {
                     var (sk, _, fastest) = Cell(work, net, 4, th);
@@ -489,6 +490,8 @@ static partial class Compare
             L("  forward and BPTT backward as vectorized C# loops). Training step = `Trainer.TrainStep` with `CompositeLoss.Baseline`");
             L("  (RMP rows: `.With(new RmpLoss(), 0.5)`; forward, loss, backward, SGD, read-outs, a gen-0 GC, `malloc_trim` every 20");
             L("  steps). The stem (first conv + BN) runs once on `[B, ...]` and is expanded over T; the first LIF reads it in place.");
+            L("  The ResNet's activations are channels-last (its default `SpikingNetwork.Layout`; the CNN's row-major); the peers'");
+            L("  are PyTorch's default, row-major, as their users run them.");
             L("  Inference = what `Trainer.Evaluate` does per batch: `eval()`, no activity recording, `no_grad`, a dispose scope.");
             L("- **snnTorch design** (`peer_nets.SnnCnn`, `SnnResNet20`): the whole network stepped per timestep, as snnTorch's");
             L("  tutorials write it (`for t in range(T): cur1 = bn1(conv1(x)); spk1, mem1 = lif1(cur1, mem1); ...`), outputs recorded");
