@@ -69,13 +69,8 @@ static partial class Worker
 
     /// <summary>An image-shaped tensor (<c>[N, C, H, W]</c> or <c>[T, B, C, H, W]</c>) laid out as the step lays out the model's
     /// activations (<see cref="SpikingNetwork.Layout"/>); anything else as it is.</summary>
-    static Tensor InLayoutOf(SpikingNetwork model, Tensor t)
-    {
-        if (model.Layout != MemoryLayout.ChannelsLast || t.dim() < 4) return t;
-        return t.dim() == 4
-            ? t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
-            : t.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3);
-    }
+    static Tensor InLayoutOf(SpikingNetwork model, Tensor t) =>
+        model.Layout == MemoryLayout.ChannelsLast && t.dim() >= 4 ? SpikeKit.Kernels.CpuKernel.ToChannelsLast(t, (int)t.dim() - 3) : t;
 
     /// <summary>The network's convolutions alone, in forward order: forward + backward (weight gradient, and the input
     /// gradient where the step needs it) on the shapes of one training step, with a fixed upstream gradient.</summary>

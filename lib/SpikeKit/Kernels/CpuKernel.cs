@@ -101,6 +101,31 @@ internal static class CpuKernel
     /// <summary>An uninitialized float32 CPU tensor of <paramref name="shape"/> with <paramref name="strides"/>.</summary>
     public static Tensor EmptyStrided(long[] shape, long[] strides) => empty_strided(shape, strides, ScalarType.Float32);
 
+    /// <summary>The dimension order that puts <paramref name="channelDim"/> last (channels-last: <c>[N, C, H, W]</c> as NHWC).</summary>
+    static long[] ChannelsLastOrder(Tensor t, int channelDim) =>
+        [.. Enumerable.Range(0, (int)t.dim()).Where(d => d != channelDim).Select(d => (long)d), channelDim];
+
+    /// <summary>Whether <paramref name="t"/> is channels-last: dense with dimension <paramref name="channelDim"/> innermost
+    /// and the others row-major.</summary>
+    public static bool IsChannelsLast(Tensor t, int channelDim)
+    {
+        using var permuted = t.permute(ChannelsLastOrder(t, channelDim));
+        return permuted.is_contiguous();
+    }
+
+    /// <summary><paramref name="t"/>'s values (same shape) laid out channels-last over <paramref name="channelDim"/>: an alias
+    /// when they already are, else a copy.</summary>
+    public static Tensor ToChannelsLast(Tensor t, int channelDim)
+    {
+        var order = ChannelsLastOrder(t, channelDim);
+        using var permuted = t.permute(order);
+        if (permuted.is_contiguous()) return t.alias();
+        using var dense = permuted.contiguous();
+        var inverse = new long[order.Length];
+        for (int i = 0; i < order.Length; i++) inverse[order[i]] = i;
+        return dense.permute(inverse);
+    }
+
     /// <summary>Whether <paramref name="t"/> has <paramref name="strides"/> (dimensions of size 1 may have any stride).</summary>
     public static bool SameStrides(Tensor t, long[] strides)
     {

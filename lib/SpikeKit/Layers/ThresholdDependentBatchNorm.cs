@@ -75,7 +75,7 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
         using var w = scale is null ? weight.alias() : weight.mul(scale);
         using var y = training && Fused && CpuKernel.IsCpuFloat32(folded) && folded.numel() > folded.shape[1]
             ? FusedTraining(folded, w)
-            : !training && Fused && CpuKernel.IsCpuFloat32(folded) && !is_grad_enabled() && !folded.is_contiguous()
+            : !training && Fused && CpuKernel.IsCpuFloat32(folded) && !is_grad_enabled() && !folded.is_contiguous() && CpuKernel.IsChannelsLast(folded, 1)
                 ? Kernel.Evaluate(folded, w, bias, running_mean, running_var, Eps)
                 : nn.functional.batch_norm(folded, running_mean, running_var, w, bias, training, Momentum, Eps);
         var shape = x.shape;
@@ -113,13 +113,7 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                 if (last)
                 {
                     var (s1, s2) = ChannelsLast.Sums(xp, null, x.numel(), (int)c);
-                    for (long ch = 0; ch < c; ch++)
-                    {
-                        double mu = s1[ch] / m, v = Math.Max(0, s2[ch] / m - mu * mu);
-                        mean[ch] = mu; var[ch] = v;
-                        double ac = wv[ch] / Math.Sqrt(v + eps);
-                        a[ch] = (float)ac; shift[ch] = (float)(bv[ch] - ac * mu);
-                    }
+                    for (long ch = 0; ch < c; ch++) Coefficients(s1[ch], s2[ch], m, wv[ch], bv[ch], eps, out mean[ch], out var[ch], out a[ch], out shift[ch]);
                     ChannelsLast.Affine(xp, null, yp, x.numel(), a, null, shift);
                 }
                 else CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
@@ -128,10 +122,7 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                     {
                         double s1 = 0, s2 = 0;
                         for (long i = 0; i < n; i++) SumSquares(xp + (i * c + ch) * s, s, ref s1, ref s2);
-                        double mu = s1 / m, v = Math.Max(0, s2 / m - mu * mu);
-                        mean[ch] = mu; var[ch] = v;
-                        double ac = wv[ch] / Math.Sqrt(v + eps);
-                        a[ch] = (float)ac; shift[ch] = (float)(bv[ch] - ac * mu);
+                        Coefficients(s1, s2, m, wv[ch], bv[ch], eps, out mean[ch], out var[ch], out a[ch], out shift[ch]);
                         for (long i = 0; i < n; i++) Affine(xp + (i * c + ch) * s, yp + (i * c + ch) * s, s, a[ch], shift[ch]);
                     }
                 });
@@ -151,19 +142,35 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
         /// (<paramref name="last"/> true), anything else row-major.</summary>
         static Tensor Layout(Tensor input, out bool last)
         {
-            last = false;
-            if (input.is_contiguous()) return input.alias();
-            long[] order = [0, .. Enumerable.Range(2, (int)input.dim() - 2).Select(d => (long)d), 1];
-            using (var permuted = input.permute(order))
-                last = permuted.is_contiguous();
+            last = !input.is_contiguous() && CpuKernel.IsChannelsLast(input, 1);
             return last ? input.alias() : input.contiguous();
+        }
+
+        /// <summary>Forward statistics and affine coefficients of one channel from Σx and Σx² over its M values.</summary>
+        static void Coefficients(double s1, double s2, long m, double w, double b, double eps, out double mean, out double var, out float a, out float shift)
+        {
+            mean = s1 / m;
+            var = Math.Max(0, s2 / m - mean * mean);
+            double ac = w / Math.Sqrt(var + eps);
+            a = (float)ac; shift = (float)(b - ac * mean);
+        }
+
+        /// <summary>Backward of one channel from S = Σ∂y and Σ∂y·x: ∂w, ∂β and the coefficients of <c>∂x = a·∂y − q·x + k</c>.</summary>
+        static void GradCoefficients(double sg, double sgx, long m, double w, double mean, double var, double eps,
+            out float gw, out float gb, out float a, out float q, out float k)
+        {
+            double ve = var + eps, invstd = 1 / Math.Sqrt(ve);
+            double p = sgx - mean * sg;
+            double ac = w * invstd, qc = ac * p / (m * ve);
+            gw = (float)(p * invstd);
+            gb = (float)sg;
+            a = (float)ac; q = (float)qc; k = (float)(qc * mean - ac * sg / m);
         }
 
         /// <summary>Evaluation without gradient on a channels-last input (LibTorch's channels-last kernel is several times slower
         /// than its row-major one for few channels): <c>y = a·x + (β − a·μ_r)</c>, <c>a = w/√(σ²_r + ε)</c>, in the input's layout.</summary>
-        public static Tensor Evaluate(Tensor input, Tensor w, Tensor b, Tensor runMean, Tensor runVar, double eps)
+        public static Tensor Evaluate(Tensor x, Tensor w, Tensor b, Tensor runMean, Tensor runVar, double eps)
         {
-            using var x = Layout(input, out bool last);
             long c = x.shape[1];
             var wv = Values(w);
             var bv = Values(b);
@@ -177,19 +184,7 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                 a[ch] = (float)ac; shift[ch] = (float)(bv[ch] - ac * mu[ch]);
             }
             var y = CpuKernel.EmptyStrided(x.shape, x.stride());
-            unsafe
-            {
-                float* xp = CpuKernel.Ptr(x), yp = CpuKernel.Ptr(y);
-                if (last) ChannelsLast.Affine(xp, null, yp, x.numel(), a, null, shift);
-                else
-                {
-                    long n = x.shape[0], s = x.numel() / (n * c);
-                    CpuKernel.ParallelItems(n * c, s, (i0, i1) =>
-                    {
-                        for (long i = i0; i < i1; i++) Affine(xp + i * s, yp + i * s, s, a[i % c], shift[i % c]);
-                    });
-                }
-            }
+            unsafe { ChannelsLast.Affine(CpuKernel.Ptr(x), null, CpuKernel.Ptr(y), x.numel(), a, null, shift); }
             return y;
         }
 
@@ -277,14 +272,7 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                     var gq = new float[c];
                     var gk = new float[c];
                     for (long ch = 0; ch < c; ch++)
-                    {
-                        double mu = mean[ch], ve = var[ch] + eps, invstd = 1 / Math.Sqrt(ve);
-                        double p = sgx[ch] - mu * sg[ch];
-                        double ac = wv[ch] * invstd, q = ac * p / (m * ve), k = q * mu - ac * sg[ch] / m;
-                        gw[ch] = (float)(p * invstd);
-                        gb[ch] = (float)sg[ch];
-                        ga[ch] = (float)ac; gq[ch] = (float)q; gk[ch] = (float)k;
-                    }
+                        GradCoefficients(sg[ch], sgx[ch], m, wv[ch], mean[ch], var[ch], eps, out gw[ch], out gb[ch], out ga[ch], out gq[ch], out gk[ch]);
                     ChannelsLast.Affine(gp, xp, gxp, x.numel(), ga, gq, gk);
                 }
                 else CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
@@ -293,12 +281,8 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                     {
                         double sg = 0, sgx = 0;
                         for (long i = 0; i < n; i++) SumProducts(gp + (i * c + ch) * s, xp + (i * c + ch) * s, s, ref sg, ref sgx);
-                        double mu = mean[ch], ve = var[ch] + eps, invstd = 1 / Math.Sqrt(ve);
-                        double p = sgx - mu * sg;
-                        double a = wv[ch] * invstd, q = a * p / (m * ve), k = q * mu - a * sg / m;
-                        gw[ch] = (float)(p * invstd);
-                        gb[ch] = (float)sg;
-                        for (long i = 0; i < n; i++) InputGrad(gp + (i * c + ch) * s, xp + (i * c + ch) * s, gxp + (i * c + ch) * s, s, (float)a, (float)q, (float)k);
+                        GradCoefficients(sg, sgx, m, wv[ch], mean[ch], var[ch], eps, out gw[ch], out gb[ch], out float a, out float q, out float k);
+                        for (long i = 0; i < n; i++) InputGrad(gp + (i * c + ch) * s, xp + (i * c + ch) * s, gxp + (i * c + ch) * s, s, a, q, k);
                     }
                 });
             }

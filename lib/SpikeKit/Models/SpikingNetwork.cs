@@ -1,3 +1,4 @@
+using SpikeKit.Kernels;
 using SpikeKit.Neurons;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -68,14 +69,8 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>An image batch <c>[N, C, H, W]</c> in <see cref="Layout"/> (an alias when it already is, or off the CPU).</summary>
-    Tensor InLayout(Tensor x)
-    {
-        if (Layout != MemoryLayout.ChannelsLast || x.dim() != 4 || x.device_type != DeviceType.CPU) return x.alias();
-        using var nhwc = x.permute(0, 2, 3, 1);
-        if (nhwc.is_contiguous()) return x.alias();
-        using var dense = nhwc.contiguous();
-        return dense.permute(0, 3, 1, 2);
-    }
+    Tensor InLayout(Tensor x) =>
+        Layout == MemoryLayout.ChannelsLast && x.dim() == 4 && x.device_type == DeviceType.CPU ? CpuKernel.ToChannelsLast(x, 1) : x.alias();
 
     /// <summary>The spiking neurons with their module paths.</summary>
     public IReadOnlyList<(string Name, SpikingNeuron Neuron)> Neurons => _neurons ??= SpikingLayers.Find(this);

@@ -51,8 +51,7 @@ public sealed class ActivityProbe
             }
             using var scope = NewDisposeScope();
             var u = Dense(layer.Potential);
-            using var spikes = Dense(layer.Spikes);
-            var o = CpuKernel.InLayout(spikes, u.stride());
+            var o = CpuKernel.InLayout(Dense(layer.Spikes), u.stride());
             acc.Add(Reduce(u, o));
         }
     }

@@ -1,3 +1,4 @@
+using SpikeKit.Kernels;
 using SpikeKit.Layers;
 using SpikeKit.Losses;
 using SpikeKit.Models;
@@ -110,7 +111,7 @@ public class FusedLayerTests
         manual_seed(16);
         var td = new TimeDistributed(nn.Conv2d(inC, outC, 1, stride: stride, bias: false));
         var x0 = randn([1, 2, inC, side, side]);
-        var a = x0.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3).requires_grad_(true);
+        var a = CpuKernel.ToChannelsLast(x0, 2).requires_grad_(true);
         var b = x0.clone().requires_grad_(true);
         var ya = td.forward(a);
         var g = randn(ya.shape);
@@ -151,7 +152,7 @@ public class FusedLayerTests
         for (int step = 0; step < 2; step++)      // two steps: the running statistics after each
         {
             // channels-last: [T, B, C, H, W] with each sample's C innermost (the layout channels-last convolutions give)
-            var a = (channelsLast ? x0.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3) : x0.clone()).requires_grad_(true);
+            var a = (channelsLast ? CpuKernel.ToChannelsLast(x0, 2) : x0.clone()).requires_grad_(true);
             var b = x0.clone().requires_grad_(true);
             var ya = fused.forward(a);
             var yb = reference.forward(b);
@@ -175,7 +176,7 @@ public class FusedLayerTests
         using var ng = no_grad();
         // evaluation (running statistics): a channels-last input takes the fused affine map, in its layout
         fused.eval(); reference.eval();
-        var input = channelsLast ? x0.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3) : x0;
+        var input = channelsLast ? CpuKernel.ToChannelsLast(x0, 2) : x0;
         var evaluated = fused.forward(input);
         if (channelsLast) Assert.Equal(1, evaluated.stride(2));
         CloseRelative(reference.forward(x0), evaluated, 1e-6, "evaluation output");

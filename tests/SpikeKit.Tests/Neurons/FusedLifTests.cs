@@ -263,12 +263,9 @@ public class FusedLifTests
         var options = new NeuronOptions(Recompute: recompute, Surrogate: surrogate == "custom" ? new CustomSurrogate() : Surrogate.FromName(surrogate));
         var gOut = randn([3, 2, 5, 3, 7]);
         var gPot = randn([3, 2, 5, 3, 7]);
-        static Tensor Last(Tensor t) => t.dim() == 4
-            ? t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
-            : t.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3);
         (Tensor S, Tensor P, Tensor G) Run(bool channelsLast)
         {
-            var leaf = (channelsLast ? Last(values) : values.clone()).requires_grad_(true);
+            var leaf = (channelsLast ? SpikeKit.Kernels.CpuKernel.ToChannelsLast(values, (int)values.dim() - 3) : values.clone()).requires_grad_(true);
             var x = repeated ? RepeatedInput.Expand(leaf, 3) : leaf;
             var lif = new LifNeuron(options) { RecordActivity = true };
             var s = lif.forward(x);
