@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using SpikeKit.Kernels;
 using SpikeKit.Surrogates;
 using TorchSharp;
@@ -27,7 +28,7 @@ namespace SpikeKit.Neurons;
 /// </summary>
 internal static class FusedLif
 {
-    /// <summary>Recompute keeps T vectors of potentials per lane group on the stack up to this T, on the heap beyond.</summary>
+    /// <summary>The backward loops keep their buffers on the stack up to this T, on the heap beyond.</summary>
     const int StackSteps = 256;
 
     /// <summary>True when the fused kernel can run on <paramref name="x"/>.</summary>
@@ -138,11 +139,8 @@ internal static class FusedLif
             long block = PlanesPerBlock(hw);
             CpuKernel.ParallelItems(planes, steps * hw, (start, end) =>
             {
-                long size = steps * Math.Min(block, end - start) * hw;
-                var spread = new float[size];
-                var grads = repeated ? null : new float[size];
+                var spread = new float[steps * Math.Min(block, end - start) * hw];
                 fixed (float* gO = spread)
-                fixed (float* gBuf = grads)
                     for (long c0 = start; c0 < end; c0 += block)
                     {
                         long nb = Math.Min(block, end - c0), len = nb * hw;
@@ -151,13 +149,11 @@ internal static class FusedLif
                                 Layers.AveragePool.UnpoolPlane(gqp + (t * planes + c) * ho * wo, gO + t * len + (c - c0) * hw, h, w, k);
                         var a = template;
                         a.N = len;
+                        a.GradStride = planes * hw;
                         a.Src = xp + c0 * hw;
                         a.GradSpikes = gO;
-                        a.GradInput = repeated ? gxp + c0 * hw : gBuf;
+                        a.GradInput = gxp + c0 * hw;
                         BackwardRecomputeChunk(a, sg, 0, len);
-                        if (!repeated)
-                            for (long t = 0; t < steps; t++)
-                                new ReadOnlySpan<float>(gBuf + t * len, (int)len).CopyTo(new Span<float>(gxp + (t * planes + c0) * hw, (int)len));
                     }
             });
         }
@@ -377,6 +373,9 @@ internal static class FusedLif
         public Vector<float> Derivative(Vector<float> c, long k) => Unsafe.ReadUnaligned<Vector<float>>(_values + k);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Derivative(Vector512<float> c, long k) => Vector512.Load(_values + k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Derivative(float c, long k) => _values[k];
     }
 
@@ -384,6 +383,9 @@ internal static class FusedLif
     {
         public float* Src, GradSpikes, GradPots, GradInput;
         public long Steps, N, XStride;
+        /// <summary>Step stride of <c>GradInput</c> in the recompute loop when it differs from <c>N</c> (the pooled node writes
+        /// ∂L/∂x[t] straight into the <c>[T, B, C, H, W]</c> gradient while its spread gradients are rows of <c>N</c>); 0: <c>N</c>.</summary>
+        public long GradStride;
         public float Tau, Vth;
         public bool Hard, Detach, FromInput;
         /// <summary>Write Σ_t ∂L/∂x[t] (<c>N</c> values) instead of every ∂L/∂x[t] (an input repeated over T).</summary>
@@ -396,7 +398,33 @@ internal static class FusedLif
         else CpuKernel.ParallelChunks(a.N, (start, end) => BackwardChunk(a, sg, start, end));
     }
 
-    /// <summary>BPTT over saved potentials <c>p = a.Src</c>.</summary>
+    /// <summary>Lanes the backward loops take at once: T rows of this many potentials and their σ' sit in a buffer (at most
+    /// <see cref="StackFloats"/> floats, on the stack), so that σ' is evaluated in one
+    /// tight pass over the buffer, 512 bits at a time where the CPU accelerates them, apart from the recurrence.</summary>
+    static long BlockLanes(long steps) => Math.Max(16, Math.Min(512, StackFloats / 2 / steps) / 16 * 16);
+
+    const int StackFloats = 8192;
+
+    /// <summary>σ'(p[j] − V_th) into <paramref name="d"/> for j &lt; <paramref name="count"/> (a multiple of
+    /// <c>Vector&lt;float&gt;.Count</c>), the first element with flat index <paramref name="k"/>: 16 lanes at a time where
+    /// the CPU accelerates 512-bit vectors (the same per-lane arithmetic, so the same bits), then <c>Vector&lt;float&gt;</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe void Derivatives<TS>(TS sg, float* p, float* d, long count, float vth, long k) where TS : struct, ISurrogateKernel
+    {
+        long j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var th = Vector512.Create(vth);
+            for (; j + Vector512<float>.Count <= count; j += Vector512<float>.Count)
+                Vector512.Store(sg.Derivative(Vector512.Load(p + j) - th, k + j), d + j);
+        }
+        var vTh = new Vector<float>(vth);
+        for (; j < count; j += Vector<float>.Count)
+            Unsafe.WriteUnaligned(d + j, sg.Derivative(Unsafe.ReadUnaligned<Vector<float>>(p + j) - vTh, k + j));
+    }
+
+    /// <summary>BPTT over saved potentials <c>p = a.Src</c>: per block of lanes, σ' of all T rows into a buffer, then the
+    /// recurrence walked backwards.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void BackwardChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
     {
@@ -406,21 +434,29 @@ internal static class FusedLif
         var vTau = new Vector<float>(a.Tau);
         var vTh = new Vector<float>(a.Vth);
         bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null;
-        long i = start;
-        for (; i + w <= end; i += w)
-        {
-            var gu = Vector<float>.Zero;
-            for (long t = steps - 1; t >= 0; t--)
+        long block = BlockLanes(steps), size = steps * block;
+        Span<float> buffer = size <= StackFloats ? stackalloc float[(int)size] : new float[size];
+        long vectorEnd = start + (end - start) / w * w;
+        fixed (float* d = buffer)
+            for (long i0 = start; i0 < vectorEnd; i0 += block)
             {
-                long k = t * n + i;
-                var pre = Unsafe.ReadUnaligned<Vector<float>>(p + k);
-                var gPre = StepBack(pre, Unsafe.ReadUnaligned<Vector<float>>(gO + k), hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero,
-                    gu, vTh, hard, detach, sg, k);
-                Unsafe.WriteUnaligned(gx + k, gPre);
-                gu = gPre * vTau;
+                long len = Math.Min(block, vectorEnd - i0);
+                for (long t = 0; t < steps; t++) Derivatives(sg, p + t * n + i0, d + t * block, len, a.Vth, t * n + i0);
+                for (long j = 0; j < len; j += w)
+                {
+                    var gu = Vector<float>.Zero;
+                    for (long t = steps - 1; t >= 0; t--)
+                    {
+                        long k = t * n + i0 + j;
+                        var gPre = StepBack(Unsafe.ReadUnaligned<Vector<float>>(p + k), Unsafe.ReadUnaligned<Vector<float>>(gO + k),
+                            hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero, gu, vTh, hard, detach,
+                            Unsafe.ReadUnaligned<Vector<float>>(d + t * block + j));
+                        Unsafe.WriteUnaligned(gx + k, gPre);
+                        gu = gPre * vTau;
+                    }
+                }
             }
-        }
-        for (; i < end; i++)
+        for (long i = vectorEnd; i < end; i++)
         {
             float gu = 0;
             for (long t = steps - 1; t >= 0; t--)
@@ -433,52 +469,67 @@ internal static class FusedLif
         }
     }
 
-    /// <summary>BPTT from the saved input <c>x = a.Src</c> (step stride <c>a.XStride</c>): per group of lanes, the forward
-    /// recurrence is rerun into a small buffer of T vectors (bitwise the same potentials), then walked backwards.</summary>
+    /// <summary>BPTT from the saved input <c>x = a.Src</c> (step stride <c>a.XStride</c>): per block of lanes, the forward
+    /// recurrence is rerun into a buffer of T rows (bitwise the same potentials), σ' of the buffer taken in one pass, then
+    /// the recurrence walked backwards.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void BackwardRecomputeChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
     {
         float* x = a.Src, gO = a.GradSpikes, gP = a.GradPots, gx = a.GradInput;
-        long n = a.N, steps = a.Steps, xs = a.XStride;
+        long n = a.N, steps = a.Steps, xs = a.XStride, gs = a.GradStride > 0 ? a.GradStride : n;
         int w = Vector<float>.Count;
         var vTau = new Vector<float>(a.Tau);
         var vTh = new Vector<float>(a.Vth);
         bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null, sum = a.SumOverTime;
-        Span<Vector<float>> buffer = steps <= StackSteps ? stackalloc Vector<float>[(int)steps] : new Vector<float>[steps];
-        Span<float> scalars = steps <= StackSteps ? stackalloc float[(int)steps] : new float[steps];
-        long i = start;
-        for (; i + w <= end; i += w)
+        long block = BlockLanes(steps), size = 2 * steps * block;
+        Span<float> buffer = size <= StackFloats ? stackalloc float[(int)size] : new float[size];
+        long vectorEnd = start + (end - start) / w * w;
+        fixed (float* pre = buffer)
         {
-            var u = Vector<float>.Zero;
-            for (long t = 0; t < steps; t++)
+            float* d = pre + steps * block;
+            for (long i0 = start; i0 < vectorEnd; i0 += block)
             {
-                var pre = u * vTau + Unsafe.ReadUnaligned<Vector<float>>(x + t * xs + i);
-                buffer[(int)t] = pre;
-                var fire = Vector.GreaterThanOrEqual(pre, vTh);
-                u = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, pre) : pre - Vector.ConditionalSelect(fire, Vector<float>.One, Vector<float>.Zero) * vTh;
+                long len = Math.Min(block, vectorEnd - i0);
+                for (long j = 0; j < len; j += w)
+                {
+                    var u = Vector<float>.Zero;
+                    for (long t = 0; t < steps; t++)
+                    {
+                        var v = u * vTau + Unsafe.ReadUnaligned<Vector<float>>(x + t * xs + i0 + j);
+                        Unsafe.WriteUnaligned(pre + t * block + j, v);
+                        var fire = Vector.GreaterThanOrEqual(v, vTh);
+                        u = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, v) : v - Vector.ConditionalSelect(fire, Vector<float>.One, Vector<float>.Zero) * vTh;
+                    }
+                }
+                for (long t = 0; t < steps; t++) Derivatives(sg, pre + t * block, d + t * block, len, a.Vth, t * n + i0);
+                for (long j = 0; j < len; j += w)
+                {
+                    var gu = Vector<float>.Zero;
+                    var total = Vector<float>.Zero;
+                    for (long t = steps - 1; t >= 0; t--)
+                    {
+                        long k = t * n + i0 + j, b = t * block + j;
+                        var gPre = StepBack(Unsafe.ReadUnaligned<Vector<float>>(pre + b), Unsafe.ReadUnaligned<Vector<float>>(gO + k),
+                            hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero, gu, vTh, hard, detach,
+                            Unsafe.ReadUnaligned<Vector<float>>(d + b));
+                        if (sum) total += gPre;
+                        else Unsafe.WriteUnaligned(gx + t * gs + i0 + j, gPre);
+                        gu = gPre * vTau;
+                    }
+                    if (sum) Unsafe.WriteUnaligned(gx + i0 + j, total);
+                }
             }
-            var gu = Vector<float>.Zero;
-            var total = Vector<float>.Zero;
-            for (long t = steps - 1; t >= 0; t--)
-            {
-                long k = t * n + i;
-                var gPre = StepBack(buffer[(int)t], Unsafe.ReadUnaligned<Vector<float>>(gO + k), hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero,
-                    gu, vTh, hard, detach, sg, k);
-                if (sum) total += gPre;
-                else Unsafe.WriteUnaligned(gx + k, gPre);
-                gu = gPre * vTau;
-            }
-            if (sum) Unsafe.WriteUnaligned(gx + i, total);
         }
-        for (; i < end; i++)
+        Span<float> scalars = steps <= StackSteps ? stackalloc float[(int)steps] : new float[steps];
+        for (long i = vectorEnd; i < end; i++)
         {
             float u = 0;
             for (long t = 0; t < steps; t++)
             {
-                float pre = u * a.Tau + x[t * xs + i];
-                scalars[(int)t] = pre;
-                float spk = pre >= a.Vth ? 1f : 0f;
-                u = hard ? (spk != 0 ? 0f : pre) : pre - spk * a.Vth;
+                float v = u * a.Tau + x[t * xs + i];
+                scalars[(int)t] = v;
+                float spk = v >= a.Vth ? 1f : 0f;
+                u = hard ? (spk != 0 ? 0f : v) : v - spk * a.Vth;
             }
             float gu = 0, total = 0;
             for (long t = steps - 1; t >= 0; t--)
@@ -486,23 +537,23 @@ internal static class FusedLif
                 long k = t * n + i;
                 float gPre = StepBack(scalars[(int)t], gO[k], hasGP ? gP[k] : 0f, gu, a.Vth, hard, detach, sg, k);
                 if (sum) total += gPre;
-                else gx[k] = gPre;
+                else gx[t * gs + i] = gPre;
                 gu = gPre * a.Tau;
             }
             if (sum) gx[i] = total;
         }
     }
 
-    /// <summary>One backward step: ∂L/∂p[t] from p[t], ∂L/∂o[t], ∂L/∂p[t] (direct) and g_u = ∂L/∂u[t].</summary>
+    /// <summary>One backward step: ∂L/∂p[t] from p[t], ∂L/∂o[t], ∂L/∂p[t] (direct), g_u = ∂L/∂u[t] and σ'(p[t] − V_th).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector<float> StepBack<TS>(Vector<float> pre, Vector<float> gOut, Vector<float> gPot, Vector<float> gu, Vector<float> vTh,
-        bool hard, bool detach, TS sg, long k) where TS : struct, ISurrogateKernel
+    static Vector<float> StepBack(Vector<float> pre, Vector<float> gOut, Vector<float> gPot, Vector<float> gu, Vector<float> vTh,
+        bool hard, bool detach, Vector<float> derivative)
     {
         var fire = Vector.GreaterThanOrEqual(pre, vTh);
         Vector<float> dUdO = detach ? Vector<float>.Zero : hard ? -pre : -vTh;
         Vector<float> dUdP = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, Vector<float>.One) : Vector<float>.One;
         var g = gOut + gu * dUdO;
-        return gPot + g * sg.Derivative(pre - vTh, k) + gu * dUdP;
+        return gPot + g * derivative + gu * dUdP;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -46,6 +47,13 @@ public sealed record AtanSurrogate(double Alpha = 2.0) : Surrogate
         {
             var z = c * _slope;
             return Vector<float>.One / (z * z + Vector<float>.One) * _half;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Derivative(Vector512<float> c, long k)
+        {
+            var z = c * _slope;
+            return Vector512<float>.One / (z * z + Vector512<float>.One) * _half;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

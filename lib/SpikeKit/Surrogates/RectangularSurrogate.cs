@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -41,6 +42,10 @@ public sealed record RectangularSurrogate(double A = 1.0) : Surrogate
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Derivative(Vector<float> c, long k) =>
             Vector.ConditionalSelect(Vector.LessThanOrEqual(Vector.Abs(c), new Vector<float>(_half)), new Vector<float>(_height), Vector<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Derivative(Vector512<float> c, long k) =>
+            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Abs(c), Vector512.Create(_half)), Vector512.Create(_height), Vector512<float>.Zero);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Derivative(float c, long k) => MathF.Abs(c) <= _half ? _height : 0f;

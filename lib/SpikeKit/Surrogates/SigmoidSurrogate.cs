@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -49,6 +50,13 @@ public sealed record SigmoidSurrogate(double Alpha = 4.0) : Surrogate
         {
             var sg = Vector<float>.One / (Vector<float>.One + Vector.Exp(-(c * _alpha)));
             return (Vector<float>.One - sg) * sg * _alpha;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Derivative(Vector512<float> c, long k)
+        {
+            var sg = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-(c * _alpha)));
+            return (Vector512<float>.One - sg) * sg * _alpha;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -115,6 +116,10 @@ internal interface ISurrogateKernel
 {
     /// <summary>σ' of a vector of centred potentials whose first element has flat index <paramref name="k"/>.</summary>
     Vector<float> Derivative(Vector<float> c, long k);
+
+    /// <summary>σ' of 16 centred potentials, the first with flat index <paramref name="k"/>: the same per-lane arithmetic as the
+    /// <see cref="Vector{T}"/> form (so the same bits), for loops that run 512 bits wide where the CPU accelerates them.</summary>
+    Vector512<float> Derivative(Vector512<float> c, long k);
 
     /// <summary>σ' of one centred potential with flat index <paramref name="k"/>.</summary>
     float Derivative(float c, long k);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -69,6 +70,15 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
             var e = Vector.Exp(z + z);
             var d = e * new Vector<float>(4f * _scale) / ((Vector<float>.One + e) * (Vector<float>.One + e));
             return Vector.ConditionalSelect(Vector.LessThanOrEqual(Vector.Abs(c), new Vector<float>(_half)), d, Vector<float>.Zero);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Derivative(Vector512<float> c, long k)
+        {
+            var z = Vector512.MinNative(Vector512.MaxNative(c * _slope, Vector512.Create(-_limit)), Vector512.Create(_limit));
+            var e = Vector512.Exp(z + z);
+            var d = e * Vector512.Create(4f * _scale) / ((Vector512<float>.One + e) * (Vector512<float>.One + e));
+            return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Abs(c), Vector512.Create(_half)), d, Vector512<float>.Zero);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -46,6 +47,10 @@ public sealed record TriangleSurrogate(double Gamma = 1.0) : Surrogate
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Derivative(Vector<float> c, long k) =>
             Vector.Max(new Vector<float>(_gamma) - Vector.Abs(c), Vector<float>.Zero) / new Vector<float>(_square);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Derivative(Vector512<float> c, long k) =>
+            Vector512.Max(Vector512.Create(_gamma) - Vector512.Abs(c), Vector512<float>.Zero) / Vector512.Create(_square);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Derivative(float c, long k) => MathF.Max(_gamma - MathF.Abs(c), 0f) / _square;

@@ -121,6 +121,27 @@ public class FusedLifTests
         CloseRelative(reference.G, b.G, "recompute vs op-by-op");
     }
 
+    /// <summary>More lanes than one block of the backward loops (512 at T = 8), so several full blocks, a part block and a
+    /// scalar tail: saved-potential and recompute backward agree bit for bit and match the op-by-op path.</summary>
+    [Theory]
+    [InlineData("tanh")]
+    [InlineData("triangle")]
+    public void BackwardOverSeveralBlocksOfLanes(string surrogate)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        var x0 = rand(8, 5, 211).mul_(3).sub_(1);
+        var gOut = randn(8, 5, 211);
+        var gPot = randn(8, 5, 211);
+        var o = new NeuronOptions(Tau: 0.25, Threshold: 0.5, Surrogate: Surrogate.FromName(surrogate));
+        var saved = RunLif(x0, gOut, gPot, o);
+        var recomputed = RunLif(x0, gOut, gPot, o with { Recompute = true });
+        Assert.Equal(saved.G, recomputed.G);
+        var reference = RunLif(x0, gOut, gPot, o with { Fused = false });
+        CloseRelative(reference.G, saved.G, "fused vs op-by-op over several blocks");
+    }
+
     /// <summary>Long T (beyond the stack buffer of the recompute path) and an input expanded over T.</summary>
     [Fact]
     public void RecomputeHandlesLongSequencesAndExpandedInput()
