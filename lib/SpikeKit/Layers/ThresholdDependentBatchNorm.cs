@@ -75,12 +75,30 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
         using var w = scale is null ? weight.alias() : weight.mul(scale);
         using var y = training && Fused && CpuKernel.IsCpuFloat32(folded) && folded.numel() > folded.shape[1]
             ? FusedTraining(folded, w)
-            : !training && Fused && CpuKernel.IsCpuFloat32(folded) && !is_grad_enabled() && !folded.is_contiguous() && CpuKernel.IsChannelsLast(folded, 1)
-                ? Kernel.Evaluate(folded, w, bias, running_mean, running_var, Eps)
+            : EvaluatesByKernel(folded)
+                ? Kernel.Evaluate(folded, Kernel.EvaluationCoefficients(w, bias, running_mean, running_var, Eps))
                 : nn.functional.batch_norm(folded, running_mean, running_var, w, bias, training, Momentum, Eps);
         var shape = x.shape;
         shape[0] = t; shape[1] = b;
         return y.view(shape);
+    }
+
+    /// <summary>True when evaluation of the folded <c>[T·B, C, ...]</c> input runs <c>Kernel.Evaluate</c> (eval mode, no grad, CPU
+    /// float32, channels-last).</summary>
+    bool EvaluatesByKernel(Tensor folded) =>
+        !training && Fused && CpuKernel.IsCpuFloat32(folded) && !is_grad_enabled() && !folded.is_contiguous() && CpuKernel.IsChannelsLast(folded, 1);
+
+    /// <summary>The evaluation pass as a per-channel affine map <c>y = a·x + shift</c> with the bits of <see cref="forward"/>,
+    /// for a caller that applies it inside its own kernel (the fused LIF reads <c>a·x + shift</c> directly); null where
+    /// <see cref="forward"/> would not run the kernel on <paramref name="x"/> <c>[T, B, C, ...]</c>.</summary>
+    internal (float[] A, float[] Shift)? EvaluationAffine(Tensor x)
+    {
+        if (x.dim() < 3 || x.shape[2] != Channels) return null;
+        using var folded = x.flatten(0, 1);
+        if (!EvaluatesByKernel(folded)) return null;
+        using var scale = Scale == 1.0 ? null : Scale.ToScalar();
+        using var w = scale is null ? weight.alias() : weight.mul(scale);
+        return Kernel.EvaluationCoefficients(w, bias, running_mean, running_var, Eps);
     }
 
     Tensor FusedTraining(Tensor x, Tensor w)
@@ -169,23 +187,28 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
 
         /// <summary>Evaluation without gradient on a channels-last input (LibTorch's channels-last kernel is several times slower
         /// than its row-major one for few channels): <c>y = a·x + (β − a·μ_r)</c>, <c>a = w/√(σ²_r + ε)</c>, in the input's layout.</summary>
-        public static Tensor Evaluate(Tensor x, Tensor w, Tensor b, Tensor runMean, Tensor runVar, double eps)
+        public static Tensor Evaluate(Tensor x, (float[] A, float[] Shift) affine)
         {
-            long c = x.shape[1];
+            var y = CpuKernel.EmptyStrided(x.shape, x.stride());
+            unsafe { ChannelsLast.Affine(CpuKernel.Ptr(x), null, CpuKernel.Ptr(y), x.numel(), affine.A, null, affine.Shift); }
+            return y;
+        }
+
+        /// <summary><c>a = w/√(σ²_r + ε)</c> and <c>shift = β − a·μ_r</c> per channel (in double, rounded to float).</summary>
+        public static (float[] A, float[] Shift) EvaluationCoefficients(Tensor w, Tensor b, Tensor runMean, Tensor runVar, double eps)
+        {
             var wv = Values(w);
             var bv = Values(b);
             var mu = Values(runMean);
             var vr = Values(runVar);
-            var a = new float[c];
-            var shift = new float[c];
-            for (long ch = 0; ch < c; ch++)
+            var a = new float[wv.Length];
+            var shift = new float[wv.Length];
+            for (int ch = 0; ch < wv.Length; ch++)
             {
                 double ac = wv[ch] / Math.Sqrt(vr[ch] + eps);
                 a[ch] = (float)ac; shift[ch] = (float)(bv[ch] - ac * mu[ch]);
             }
-            var y = CpuKernel.EmptyStrided(x.shape, x.stride());
-            unsafe { ChannelsLast.Affine(CpuKernel.Ptr(x), null, CpuKernel.Ptr(y), x.numel(), a, null, shift); }
-            return y;
+            return (a, shift);
         }
 
         static float[] Values(Tensor t)

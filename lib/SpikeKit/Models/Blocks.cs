@@ -50,6 +50,22 @@ public static class Blocks
         return pool.forward(spikes);
     }
 
+    /// <summary>
+    /// <c>neuron(norm(x))</c>, or <c>neuron(norm(x) + residual)</c>. In evaluation without gradient, with tdBN's evaluation
+    /// kernel and a fused LIF, the norm's affine map and the add run inside the LIF loop (<c>LifNeuron.ForwardAffine</c>):
+    /// the same spikes without writing the normalized and summed tensors. Otherwise the modules one after the other.
+    /// </summary>
+    public static Tensor NormAndFire(nn.Module<Tensor, Tensor> norm, SpikingNeuron neuron, Tensor x, Tensor? residual = null)
+    {
+        if (!is_grad_enabled() && norm is ThresholdDependentBatchNorm bn && neuron is LifNeuron lif && bn.EvaluationAffine(x) is { } affine
+            && lif.ForwardAffine(x, affine, residual) is { } spikes)
+            return spikes;
+        using var n = norm.forward(x);
+        if (residual is null) return neuron.forward(n);
+        using var sum = n.add(residual);
+        return neuron.forward(sum);
+    }
+
     /// <summary>Applies a time-norm module to a static <c>[B, ...]</c> tensor by treating it as T = 1.</summary>
     sealed class StaticNorm : nn.Module<Tensor, Tensor>
     {

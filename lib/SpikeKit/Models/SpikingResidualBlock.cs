@@ -45,12 +45,9 @@ public sealed class SpikingResidualBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var c1 = conv1.forward(x);
-        using var n1 = norm1.forward(c1);
-        using var s1 = lif1.forward(n1);
+        using var s1 = Blocks.NormAndFire(norm1, lif1, c1);
         using var c2 = conv2.forward(s1);
-        using var n2 = norm2.forward(c2);
         using var sc = shortcut is null ? x.alias() : shortcut.forward(x);
-        using var sum = n2.add(sc);
-        return lif2.forward(sum);
+        return Blocks.NormAndFire(norm2, lif2, c2, sc);
     }
 }

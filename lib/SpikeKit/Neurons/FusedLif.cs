@@ -69,6 +69,88 @@ internal static class FusedLif
             : PooledFunction.apply(x, o, k, 0L);
     }
 
+    /// <summary>
+    /// Spikes of <c>LIF(a·x + shift)</c>, or of <c>LIF(a·x + shift + r)</c> with a residual <c>r</c>, without gradient: an
+    /// evaluation-mode norm (per channel <c>a</c>, <c>shift</c>) and a residual add read inside the LIF loop, so neither the
+    /// normalized nor the summed tensor is written. <c>x</c> <c>[T, B, C, ...]</c> is channels-last within each step (the
+    /// channel of flat index i is i mod C; per-lane patterns of lcm(C, vector width) values), <c>r</c> laid out as <c>x</c>.
+    /// Per element <c>v = x·a + shift (+ r)</c> in float32, each operation rounded as the separate passes round it, so the
+    /// spikes are those of the norm, the add and the LIF one after the other. Null where the layouts do not allow it.
+    /// </summary>
+    public static Tensor? ForwardAffine(Tensor x, float[] a, float[] shift, Tensor? residual, NeuronOptions o)
+    {
+        if (x.dim() < 3 || x.shape[2] != a.Length || shift.Length != a.Length || x.shape[0] < 1) return null;
+        long steps = x.shape[0], n = x.numel() / steps;
+        using var x0 = x[0];
+        if (x.stride(0) != n || x0.is_contiguous() || !CpuKernel.IsChannelsLast(x0, 1)) return null;
+        if (residual is not null && (!CpuKernel.IsCpuFloat32(residual) || !residual.shape.SequenceEqual(x.shape) || !CpuKernel.SameStrides(residual, x.stride())))
+            return null;
+        using var noGrad = no_grad();
+        var spikes = CpuKernel.EmptyStrided(x.shape, x.stride());
+        unsafe
+        {
+            float* xp = CpuKernel.Ptr(x), rp = residual is null ? null : CpuKernel.Ptr(residual), sp = CpuKernel.Ptr(spikes);
+            float tau = (float)o.Tau, vth = (float)o.Threshold;
+            bool hard = o.Reset == ResetMode.Hard;
+            CpuKernel.ParallelChunks(n, (start, end) => ForwardAffineChunk(xp, rp, sp, n, steps, start, end, a, shift, tau, vth, hard));
+        }
+        return spikes;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void ForwardAffineChunk(float* x, float* r, float* s, long n, long steps, long start, long end, float[] a, float[] shift,
+        float tau, float vth, bool hard)
+    {
+        int c = a.Length, w = Vector<float>.Count, g = c, h = w;
+        while (h != 0) (g, h) = (h, g % h);
+        int period = c / g * w;
+        var pattern = new float[2 * period];
+        for (int j = 0; j < period; j++) { pattern[j] = a[j % c]; pattern[period + j] = shift[j % c]; }
+        var vTau = new Vector<float>(tau);
+        var vTh = new Vector<float>(vth);
+        var one = Vector<float>.One;
+        bool add = r is not null;
+        fixed (float* pa = pattern)
+        {
+            float* pb = pa + period;
+            long i = start, lane = start % period;
+            for (; i + w <= end; i += w)
+            {
+                var va = Unsafe.ReadUnaligned<Vector<float>>(pa + lane);
+                var vb = Unsafe.ReadUnaligned<Vector<float>>(pb + lane);
+                var u = Vector<float>.Zero;
+                for (long t = 0; t < steps; t++)
+                {
+                    long k = t * n + i;
+                    var v = Unsafe.ReadUnaligned<Vector<float>>(x + k) * va + vb;
+                    if (add) v += Unsafe.ReadUnaligned<Vector<float>>(r + k);
+                    var pre = u * vTau + v;
+                    var fire = Vector.GreaterThanOrEqual(pre, vTh);
+                    var spk = Vector.ConditionalSelect(fire, one, Vector<float>.Zero);
+                    Unsafe.WriteUnaligned(s + k, spk);
+                    u = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, pre) : pre - spk * vTh;
+                }
+                lane += w;
+                if (lane >= period) lane -= period;
+            }
+            for (; i < end; i++)
+            {
+                long ch = i % c;
+                float u = 0;
+                for (long t = 0; t < steps; t++)
+                {
+                    long k = t * n + i;
+                    float v = x[k] * a[ch] + shift[ch];
+                    if (add) v += r[k];
+                    float pre = u * tau + v;
+                    float spk = pre >= vth ? 1f : 0f;
+                    s[k] = spk;
+                    u = hard ? (spk != 0 ? 0f : pre) : pre - spk * vth;
+                }
+            }
+        }
+    }
+
     /// <summary>Planes the pooled node's loops take at once: consecutive planes are consecutive in memory at every step, so a
     /// block of them is one run of about <see cref="BlockElements"/> elements for the vector loop (one scalar tail per block,
     /// not per plane: 14×14 planes would otherwise leave 4 of every 196 elements to the scalar loop).</summary>

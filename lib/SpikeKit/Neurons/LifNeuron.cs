@@ -40,6 +40,20 @@ public class LifNeuron : SpikingNeuron
     protected Tensor Rectify(Tensor v) => Options.Rectifier is { } r ? r.Apply(v) : v.alias();
 
     /// <summary>
+    /// <c>forward(a·x + shift)</c>, or <c>forward(a·x + shift + residual)</c>, without gradient and without recording activity,
+    /// the affine map (an evaluation-mode norm) and the add read inside the fused kernel (<see cref="FusedLif.ForwardAffine"/>):
+    /// the same spikes as the norm, the add and this neuron one after the other. Null where it does not apply (the caller
+    /// runs them one after the other).
+    /// </summary>
+    internal Tensor? ForwardAffine(Tensor x, (float[] A, float[] Shift) affine, Tensor? residual)
+    {
+        if (!CanFuse || RecordActivity || is_grad_enabled() || !FusedLif.Supports(x)) return null;
+        var spikes = FusedLif.ForwardAffine(x, affine.A, affine.Shift, residual, Options);
+        if (spikes is not null) ClearActivity();
+        return spikes;
+    }
+
+    /// <summary>
     /// <c>AveragePool(k)(forward(x))</c> as one fused node that never stores the spikes (<see cref="FusedLif.ForwardPooled"/>),
     /// when this neuron runs the fused kernel with a built-in surrogate, records no activity and <paramref name="x"/> is
     /// <c>[T, B, C, H, W]</c> on the CPU in float32; null otherwise (then run the neuron and the pooling one after the other).

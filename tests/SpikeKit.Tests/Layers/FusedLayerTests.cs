@@ -233,6 +233,80 @@ public class FusedLayerTests
         Assert.Equal(b.Y, TestUtil.Values(Blocks.FireAndPool(lifNoGrad, new AveragePool(k), repeated ? x0.unsqueeze(0).expand(5, 3, 4, 7, 9) : x0)));
     }
 
+    /// <summary>In evaluation, tdBN's affine map and the residual add read inside the LIF loop give the spikes of the three
+    /// modules one after the other, bit for bit: channel counts whose lane pattern is one vector (8), two (16) and three
+    /// (12: lcm 24), odd spatial sizes (a scalar tail), soft and hard reset; a row-major input takes the modules' path.</summary>
+    [Theory]
+    [InlineData(8L, true, ResetMode.Hard)]
+    [InlineData(12L, true, ResetMode.Hard)]
+    [InlineData(16L, false, ResetMode.Soft)]
+    [InlineData(12L, false, ResetMode.Soft)]
+    public void NormAndFireInEvaluationEqualsTheModules(long channels, bool residual, ResetMode reset)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(21);
+        var norm = new ThresholdDependentBatchNorm(channels, threshold: 0.5);
+        using (no_grad())
+        {
+            norm.weight.copy_(rand(channels).add_(0.5));
+            norm.bias.copy_(randn(channels).mul_(0.3));
+        }
+        norm.train();
+        using (no_grad()) norm.forward(randn(new long[] { 3, 4, channels, 5, 7 }).mul_(0.7).add_(0.2)); // running statistics off their defaults
+        norm.eval();
+        var lif = new LifNeuron(new NeuronOptions(Reset: reset)) { RecordActivity = false };
+        var reference = new LifNeuron(new NeuronOptions(Reset: reset)) { RecordActivity = true };
+        Tensor ChannelsLast(Tensor t) => CpuKernel.ToChannelsLast(t.flatten(0, 1), 1).view(t.shape);
+        var x = ChannelsLast(randn(new long[] { 3, 4, channels, 5, 7 }).mul_(0.8).add_(0.3));
+        var r = residual ? ChannelsLast(rand(new long[] { 3, 4, channels, 5, 7 }).mul_(0.6)) : null;
+        using var ng = no_grad();
+        var fused = Blocks.NormAndFire(norm, lif, x, r);
+        Assert.Null(lif.Activity);
+        using var n = norm.forward(x);
+        using var sum = r is null ? n.alias() : n.add(r);
+        var expected = reference.forward(sum);
+        Assert.Equal(TestUtil.Values(expected), TestUtil.Values(fused));
+        Assert.Contains(TestUtil.Values(fused), v => v == 1);
+        Assert.Contains(TestUtil.Values(fused), v => v == 0);
+        Assert.Equal(x.stride(), fused.stride());
+        Assert.NotNull(lif.ForwardAffine(x, (new float[channels], new float[channels]), r));
+        Assert.Null(lif.ForwardAffine(x.contiguous(), (new float[channels], new float[channels]), null));
+        Assert.Equal(TestUtil.Values(reference.forward(norm.forward(x.contiguous()))), TestUtil.Values(Blocks.NormAndFire(norm, lif, x.contiguous())));
+    }
+
+    /// <summary>A whole channels-last ResNet in evaluation: its blocks' fused norm-add-fire path gives the outputs of the
+    /// modules one after the other (activity recording on turns the fused path off).</summary>
+    [Fact]
+    public void ResNetEvaluationWithFusedNormAndFireEqualsTheModules()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(22);
+        var model = ModelZoo.Create("resnet20", new ModelOptions(TimeSteps: 3, Width: 0.25, InputChannels: 3, InputSize: 16));
+        Assert.Equal(MemoryLayout.ChannelsLast, model.Layout);
+        var x = randn(4, 3, 16, 16).mul_(3);
+        model.train();
+        using (no_grad()) model.forward(x);
+        model.eval();
+        var outputs = new List<double[]>();
+        foreach (var (_, module) in model.named_modules())
+            if (module is SpikingResidualBlock block)
+                block.register_forward_hook((m, input, output) => { outputs.Add(TestUtil.Values(output)); return output; });
+        using var ng = no_grad();
+        model.RecordActivity(false);
+        var fused = TestUtil.Values(model.forward(x));
+        var fusedBlocks = outputs.ToList();
+        outputs.Clear();
+        model.RecordActivity(true);
+        var modules = TestUtil.Values(model.forward(x));
+        Assert.Equal(9, fusedBlocks.Count);
+        for (int i = 0; i < fusedBlocks.Count; i++) Assert.Equal(outputs[i], fusedBlocks[i]);
+        int firing = fusedBlocks.Count(b => b.Contains(1.0));
+        Assert.True(firing >= 6, $"only {firing} of 9 blocks fire: the comparison would be empty");
+        Assert.Equal(modules, fused);
+    }
+
     [Fact]
     public void FireAndPoolRecordingActivityRunsTheTwoLayers()
     {
