@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
@@ -124,6 +125,22 @@ internal static class CpuKernel
         var inverse = new long[order.Length];
         for (int i = 0; i < order.Length; i++) inverse[order[i]] = i;
         return dense.permute(inverse);
+    }
+
+    /// <summary>Elements in one repeat of a channels-last row's channel pattern at fixed vector lanes: lcm(C, vector width).</summary>
+    public static int ChannelsLastPeriod(int channels)
+    {
+        int g = channels, h = Vector<float>.Count;
+        while (h != 0) (g, h) = (h, g % h);
+        return channels / g * Vector<float>.Count;
+    }
+
+    /// <summary>Per-channel values repeated over one <see cref="ChannelsLastPeriod"/>: element j holds the value of channel j mod C.</summary>
+    public static float[] ChannelsLastPattern(float[] perChannel)
+    {
+        var pattern = new float[ChannelsLastPeriod(perChannel.Length)];
+        for (int j = 0; j < pattern.Length; j++) pattern[j] = perChannel[j % perChannel.Length];
+        return pattern;
     }
 
     /// <summary>Whether <paramref name="t"/> has <paramref name="strides"/> (dimensions of size 1 may have any stride).</summary>

@@ -320,18 +320,11 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
             /// <summary>Elements per work item: the largest multiple of P not above <see cref="CpuKernel.Chunk"/> (at least P).</summary>
             static long ItemSize(int p) => Math.Max(p, CpuKernel.Chunk / p * p);
 
-            static int Period(int c)
-            {
-                int w = Vector<float>.Count, g = c, h = w;
-                while (h != 0) (g, h) = (h, g % h);
-                return c / g * w;
-            }
-
             /// <summary>Per channel Σu and Σu² (<paramref name="v"/> null) or Σu and Σu·v, in double; the partial sums of each
             /// work item added in item order.</summary>
             public static unsafe (double[] S1, double[] S2) Sums(float* u, float* v, long total, int c)
             {
-                int p = Period(c);
+                int p = CpuKernel.ChannelsLastPeriod(c);
                 long item = ItemSize(p), items = (total + item - 1) / item;
                 var partial = new double[items * 2 * c];
                 CpuKernel.ParallelItems(items, item, (i0, i1) =>
@@ -389,11 +382,10 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
             /// <summary><c>out = α[c]·u + k[c]</c> (<paramref name="v"/> null) or <c>α[c]·u − q[c]·v + k[c]</c>, per channel c.</summary>
             public static unsafe void Affine(float* u, float* v, float* output, long total, float[] alpha, float[]? q, float[] k)
             {
-                int c = alpha.Length, p = Period(c);
-                var pa = new float[p];
-                var pq = new float[p];
-                var pk = new float[p];
-                for (int j = 0; j < p; j++) { pa[j] = alpha[j % c]; pq[j] = q is null ? 0f : q[j % c]; pk[j] = k[j % c]; }
+                int p = CpuKernel.ChannelsLastPeriod(alpha.Length);
+                var pa = CpuKernel.ChannelsLastPattern(alpha);
+                var pq = q is null ? new float[p] : CpuKernel.ChannelsLastPattern(q);
+                var pk = CpuKernel.ChannelsLastPattern(k);
                 long item = ItemSize(p);
                 CpuKernel.ParallelItems((total + item - 1) / item, item, (i0, i1) =>
                 {

@@ -57,7 +57,7 @@ public static class Blocks
     /// </summary>
     public static Tensor NormAndFire(nn.Module<Tensor, Tensor> norm, SpikingNeuron neuron, Tensor x, Tensor? residual = null)
     {
-        if (!is_grad_enabled() && norm is ThresholdDependentBatchNorm bn && neuron is LifNeuron lif && bn.EvaluationAffine(x) is { } affine
+        if (!is_grad_enabled() && neuron is LifNeuron { RecordActivity: false } lif && norm is ThresholdDependentBatchNorm bn && bn.EvaluationAffine(x) is { } affine
             && lif.ForwardAffine(x, affine, residual) is { } spikes)
             return spikes;
         using var n = norm.forward(x);

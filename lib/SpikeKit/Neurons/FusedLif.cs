@@ -85,34 +85,29 @@ internal static class FusedLif
         if (x.stride(0) != n || x0.is_contiguous() || !CpuKernel.IsChannelsLast(x0, 1)) return null;
         if (residual is not null && (!CpuKernel.IsCpuFloat32(residual) || !residual.shape.SequenceEqual(x.shape) || !CpuKernel.SameStrides(residual, x.stride())))
             return null;
-        using var noGrad = no_grad();
         var spikes = CpuKernel.EmptyStrided(x.shape, x.stride());
+        float[] pa = CpuKernel.ChannelsLastPattern(a), pb = CpuKernel.ChannelsLastPattern(shift);
         unsafe
         {
             float* xp = CpuKernel.Ptr(x), rp = residual is null ? null : CpuKernel.Ptr(residual), sp = CpuKernel.Ptr(spikes);
             float tau = (float)o.Tau, vth = (float)o.Threshold;
             bool hard = o.Reset == ResetMode.Hard;
-            CpuKernel.ParallelChunks(n, (start, end) => ForwardAffineChunk(xp, rp, sp, n, steps, start, end, a, shift, tau, vth, hard));
+            CpuKernel.ParallelChunks(n, (start, end) => ForwardAffineChunk(xp, rp, sp, n, steps, start, end, a, shift, pa, pb, tau, vth, hard));
         }
         return spikes;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void ForwardAffineChunk(float* x, float* r, float* s, long n, long steps, long start, long end, float[] a, float[] shift,
-        float tau, float vth, bool hard)
+        float[] aPattern, float[] shiftPattern, float tau, float vth, bool hard)
     {
-        int c = a.Length, w = Vector<float>.Count, g = c, h = w;
-        while (h != 0) (g, h) = (h, g % h);
-        int period = c / g * w;
-        var pattern = new float[2 * period];
-        for (int j = 0; j < period; j++) { pattern[j] = a[j % c]; pattern[period + j] = shift[j % c]; }
+        int c = a.Length, w = Vector<float>.Count, period = aPattern.Length;
         var vTau = new Vector<float>(tau);
         var vTh = new Vector<float>(vth);
         var one = Vector<float>.One;
         bool add = r is not null;
-        fixed (float* pa = pattern)
+        fixed (float* pa = aPattern, pb = shiftPattern)
         {
-            float* pb = pa + period;
             long i = start, lane = start % period;
             for (; i + w <= end; i += w)
             {
