@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using SpikeKit.Kernels;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -40,7 +41,7 @@ public sealed record SigmoidSurrogate(double Alpha = 4.0) : Surrogate
         return true;
     }
 
-    /// <summary>σ'(c) in float32 for the fused kernels: <c>(1 − s)·s·α</c>, <c>s = 1/(1 + exp(−α·c))</c>.</summary>
+    /// <summary>σ'(c) in float32 for the fused kernels: <c>(1 − s)·s·α</c>, <c>s = 1/(1 + exp(−α·c))</c> (<see cref="FloatExp"/>).</summary>
     internal readonly struct Kernel(SigmoidSurrogate s) : ISurrogateKernel
     {
         readonly float _alpha = (float)s.Alpha;
@@ -48,21 +49,21 @@ public sealed record SigmoidSurrogate(double Alpha = 4.0) : Surrogate
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Derivative(Vector<float> c, long k)
         {
-            var sg = Vector<float>.One / (Vector<float>.One + Vector.Exp(-(c * _alpha)));
+            var sg = Vector<float>.One / (Vector<float>.One + FloatExp.Of(-(c * _alpha)));
             return (Vector<float>.One - sg) * sg * _alpha;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<float> Derivative(Vector512<float> c, long k)
         {
-            var sg = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-(c * _alpha)));
+            var sg = Vector512<float>.One / (Vector512<float>.One + FloatExp.Of(-(c * _alpha)));
             return (Vector512<float>.One - sg) * sg * _alpha;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Derivative(float c, long k)
         {
-            float sg = 1f / (1f + MathF.Exp(-(c * _alpha)));
+            float sg = 1f / (1f + FloatExp.Of(-(c * _alpha)));
             return (1f - sg) * sg * _alpha;
         }
     }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using SpikeKit.Kernels;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Surrogates;
@@ -14,7 +15,8 @@ namespace SpikeKit.Surrogates;
 /// derivative  g'(x) = σ'(x) = k·(1 − tanh²(k·x/w)) / (2·w·tanh(k/2))   for |x| ≤ w/2, else 0
 /// </code>
 /// With <c>k = 3</c>, <c>w = 1</c>, <c>V_th = ½</c> this is the authors' <c>g(u) = [tanh(k·(clamp(u, 0, 1) − ½)) + tanh(k/2)] / (2·tanh(k/2))</c>.
-/// The fused kernels' float32 form (<see cref="Kernel"/>) writes <c>1 − tanh²(z) = 4e/(1 + e)²</c>, <c>e = exp(2z)</c>.
+/// The fused kernels' float32 form (<see cref="Kernel"/>) writes <c>1 − tanh²(z) = 4e/(1 + e)²</c>, <c>e = exp(2z)</c>
+/// (a float32 e^x of about one ulp, <c>Kernels/FloatExp.cs</c>).
 /// Guo et al., "IM-Loss", NeurIPS 2022; "RMP-Loss", ICCV 2023.
 /// </summary>
 /// <param name="Sharpness">k, default 3.</param>
@@ -67,7 +69,7 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
         public Vector<float> Derivative(Vector<float> c, long k)
         {
             var z = Vector.MinNative(Vector.MaxNative(c * _slope, new Vector<float>(-_limit)), new Vector<float>(_limit));
-            var e = Vector.Exp(z + z);
+            var e = FloatExp.Of(z + z);
             var d = e * new Vector<float>(4f * _scale) / ((Vector<float>.One + e) * (Vector<float>.One + e));
             return Vector.ConditionalSelect(Vector.LessThanOrEqual(Vector.Abs(c), new Vector<float>(_half)), d, Vector<float>.Zero);
         }
@@ -76,7 +78,7 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
         public Vector512<float> Derivative(Vector512<float> c, long k)
         {
             var z = Vector512.MinNative(Vector512.MaxNative(c * _slope, Vector512.Create(-_limit)), Vector512.Create(_limit));
-            var e = Vector512.Exp(z + z);
+            var e = FloatExp.Of(z + z);
             var d = e * Vector512.Create(4f * _scale) / ((Vector512<float>.One + e) * (Vector512<float>.One + e));
             return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(Vector512.Abs(c), Vector512.Create(_half)), d, Vector512<float>.Zero);
         }
@@ -86,7 +88,7 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
         {
             if (!(MathF.Abs(c) <= _half)) return 0f;
             float z = Math.Clamp(c * _slope, -_limit, _limit);
-            float e = MathF.Exp(z + z);
+            float e = FloatExp.Of(z + z);
             return e * (4f * _scale) / ((1f + e) * (1f + e));
         }
     }
