@@ -112,22 +112,35 @@ public sealed class AveragePool : nn.Module<Tensor, Tensor>
             for (long i = 0; i < ho; i++)
             {
                 float* a = x + 2 * i * w, b = a + w;
+                // Rows whose length is not a multiple of the vector width end with one vector that overlaps the one before
+                // (its elements are computed again, to the same values), so no element is left to a scalar loop.
                 long j = 0;
-                for (; j + vw <= used; j += vw)
-                    Unsafe.WriteUnaligned(r + j, Unsafe.ReadUnaligned<Vector<float>>(a + j) + Unsafe.ReadUnaligned<Vector<float>>(b + j));
+                if (used >= vw)
+                    for (; j < used; j += vw)
+                    {
+                        long at = Math.Min(j, used - vw);
+                        Unsafe.WriteUnaligned(r + at, Unsafe.ReadUnaligned<Vector<float>>(a + at) + Unsafe.ReadUnaligned<Vector<float>>(b + at));
+                    }
                 for (; j < used; j++) r[j] = a[j] + b[j];
                 float* o = y + i * wo;
                 long q = 0;
-                if (Avx2.IsSupported)
+                if (Avx2.IsSupported && wo >= 4)
                 {
                     var quarter = Vector256.Create(0.25f);
-                    for (; q + 8 <= wo; q += 8)
+                    for (; wo >= 8 && q < wo; q += 8)
                     {
+                        long at = Math.Min(q, wo - 8);
                         // hadd pairs within 128-bit lanes: [r0+r1, r2+r3, r8+r9, r10+r11 | r4+r5, r6+r7, r12+r13, r14+r15],
                         // then put the 64-bit quarters in order 0, 2, 1, 3
-                        var sum = Avx.HorizontalAdd(Avx.LoadVector256(r + 2 * q), Avx.LoadVector256(r + 2 * q + 8));
+                        var sum = Avx.HorizontalAdd(Avx.LoadVector256(r + 2 * at), Avx.LoadVector256(r + 2 * at + 8));
                         var ordered = Avx2.Permute4x64(sum.AsDouble(), 0b11_01_10_00).AsSingle();
-                        Avx.Store(o + q, Avx.Multiply(ordered, quarter));
+                        Avx.Store(o + at, Avx.Multiply(ordered, quarter));
+                    }
+                    for (var quarter4 = Vector128.Create(0.25f); q < wo; q += 4)
+                    {
+                        long at = Math.Min(q, wo - 4);
+                        // [r0+r1, r2+r3, r4+r5, r6+r7]
+                        Sse.Store(o + at, Sse.Multiply(Sse3.HorizontalAdd(Sse.LoadVector128(r + 2 * at), Sse.LoadVector128(r + 2 * at + 4)), quarter4));
                     }
                 }
                 for (; q < wo; q++) o[q] = (r[2 * q] + r[2 * q + 1]) * 0.25f;
@@ -184,18 +197,28 @@ public sealed class AveragePool : nn.Module<Tensor, Tensor>
                 if (k == 2)
                 {
                     long q = 0;
-                    if (Avx2.IsSupported)
+                    if (Avx2.IsSupported && wo >= 4)
                     {
+                        // the last vector of a row overlaps the one before (the same values written again)
                         var quarter = Vector256.Create(0.25f);
-                        for (; q + 8 <= wo; q += 8, j += 16)
+                        for (; wo >= 8 && q < wo; q += 8)
                         {
+                            long at = Math.Min(q, wo - 8);
                             // each of 8 gradients twice: duplicate within 128-bit lanes, then swap the middle quarters
-                            var v = Avx.Multiply(Avx.LoadVector256(gi + q), quarter);
+                            var v = Avx.Multiply(Avx.LoadVector256(gi + at), quarter);
                             var lo = Avx.UnpackLow(v, v);      // g0 g0 g1 g1 | g4 g4 g5 g5
                             var hi = Avx.UnpackHigh(v, v);     // g2 g2 g3 g3 | g6 g6 g7 g7
-                            Avx.Store(r + j, Avx.Permute2x128(lo, hi, 0x20));
-                            Avx.Store(r + j + 8, Avx.Permute2x128(lo, hi, 0x31));
+                            Avx.Store(r + 2 * at, Avx.Permute2x128(lo, hi, 0x20));
+                            Avx.Store(r + 2 * at + 8, Avx.Permute2x128(lo, hi, 0x31));
                         }
+                        for (var quarter4 = Vector128.Create(0.25f); q < wo; q += 4)
+                        {
+                            long at = Math.Min(q, wo - 4);
+                            var v = Sse.Multiply(Sse.LoadVector128(gi + at), quarter4);
+                            Sse.Store(r + 2 * at, Sse.UnpackLow(v, v));
+                            Sse.Store(r + 2 * at + 4, Sse.UnpackHigh(v, v));
+                        }
+                        j = 2 * wo;
                     }
                     for (; q < wo; q++, j += 2) { float v = gi[q] * 0.25f; r[j] = v; r[j + 1] = v; }
                 }
