@@ -152,8 +152,15 @@ static partial class Worker
             // The model's own pooling module when it has one named "pool" (the reference CNN), called on [T, B, C, H, W] as the
             // step calls it; otherwise LibTorch's pooling on [T·B, ...].
             var ownPool = model.named_modules().FirstOrDefault(m => m.name == "pool").module as nn.Module<Tensor, Tensor>;
+            var fusedUnits = CnnFusedUnits(model, t, b);
             foreach (var node in graph.Nodes)
             {
+                // The reference CNN's step runs each LIF → pooling as one node: timed as such.
+                if (fusedUnits is not null && node.Op is GraphOp.Neuron or GraphOp.AvgPool)
+                {
+                    if (fusedUnits.TryGetValue(node.Name, out var unit)) Add(unit.Category, unit.Name, unit.Input, true, unit.Forward);
+                    continue;
+                }
                 switch (node.Op)
                 {
                     case GraphOp.Conv:
@@ -199,6 +206,24 @@ static partial class Worker
             }
             Add("loss", "CE on the mean output", randn([t, b, model.Options.Classes]), true, x => _loss.Task.Compute(x, _y));
             Info = new() { ["net"] = a.Str("net", "cnn"), ["layers"] = _layers.Count, ["loss"] = a.Str("loss", "baseline") };
+        }
+
+        /// <summary>For the reference CNN with its fused pooled nodes on (nothing recorded): the units the step runs in place of
+        /// a LIF and the pooling after it — LIF → pooling as one node, the first on the repeated stem output. Null for other
+        /// networks.</summary>
+        static Dictionary<string, (string Category, string Name, Tensor Input, Func<Tensor, Tensor> Forward)>? CnnFusedUnits(SpikingNetwork model, long t, long b)
+        {
+            if (model is not SpikingCnn) return null;
+            var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+            if (modules["lif1"] is not LifNeuron lif1 || modules["lif2"] is not LifNeuron lif2 || modules["pool"] is not AveragePool pool
+                || modules["norm2"] is not ThresholdDependentBatchNorm norm2 || !pool.Fused || lif1.RecordActivity) return null;
+            long c2 = norm2.Channels, c1 = c2 / 2, side = model.Options.InputSize;
+            return new()
+            {
+                ["lif1"] = ("lif+pool", "lif1 → pool1 (one node, repeated input)", randn([b, c1, side, side]),
+                    x => Blocks.FireAndPool(lif1, pool, RepeatedInput.Expand(x, t))),
+                ["lif2"] = ("lif+pool", "lif2 → pool2 (one node)", randn([t, b, c2, side / 2, side / 2]), x => Blocks.FireAndPool(lif2, pool, x)),
+            };
         }
 
         void Add(string category, string name, Tensor input, bool grad, Func<Tensor, Tensor> forward)

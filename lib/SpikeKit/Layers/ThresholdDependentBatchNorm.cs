@@ -70,7 +70,9 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"{GetName()}: input must be [T, B, {Channels}, ...], got shape [{string.Join(", ", x.shape)}]");
         long t = x.shape[0], b = x.shape[1];
         using var folded = x.flatten(0, 1);
-        using var w = ScaledWeight();
+        // Scale 1 (plain BN) uses λ as is; otherwise the scalar is disposed here rather than left to the finalizer.
+        using var scale = Scale == 1.0 ? null : Scale.ToScalar();
+        using var w = scale is null ? weight.alias() : weight.mul(scale);
         using var y = training && Fused && CpuKernel.IsCpuFloat32(folded) && folded.numel() > folded.shape[1]
             ? FusedTraining(folded, w)
             : EvaluatesByKernel(folded)
@@ -94,40 +96,10 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
         if (x.dim() < 3 || x.shape[2] != Channels) return null;
         using var folded = x.flatten(0, 1);
         if (!EvaluatesByKernel(folded)) return null;
-        using var w = ScaledWeight();
+        using var scale = Scale == 1.0 ? null : Scale.ToScalar();
+        using var w = scale is null ? weight.alias() : weight.mul(scale);
         return Kernel.EvaluationCoefficients(w, bias, running_mean, running_var, Eps);
     }
-
-    /// <summary>Per channel the mean and (biased) variance of a training batch and the affine map <c>y = A·x + Shift</c> it
-    /// normalizes with.</summary>
-    internal sealed record TrainingStatistics(double[] Mean, double[] Var, float[] A, float[] Shift);
-
-    /// <summary>True when a training forward of <paramref name="x"/> <c>[T, B, C, ...]</c> runs the fused kernel on a row-major
-    /// input, so that a caller may run its passes itself (<see cref="TrainingPass"/>, <see cref="TrainingBackward"/>).</summary>
-    internal bool TrainsRowMajorByKernel(Tensor x) =>
-        training && Fused && is_grad_enabled() && x.dim() >= 3 && x.shape[2] == Channels && CpuKernel.IsCpuFloat32(x) && x.is_contiguous()
-        && x.numel() > x.shape[0] * x.shape[1] * Channels;
-
-    /// <summary><c>λ·α·V_th</c>, the weight of the affine map (an alias of λ when α·V_th = 1), with its gradient path to λ.</summary>
-    internal Tensor ScaledWeight()
-    {
-        // Scale 1 (plain BN) uses λ as is; otherwise the scalar is disposed here rather than left to the finalizer.
-        using var scale = Scale == 1.0 ? null : Scale.ToScalar();
-        return scale is null ? weight.alias() : weight.mul(scale);
-    }
-
-    /// <summary>β.</summary>
-    internal Tensor Bias => bias;
-
-    /// <summary>The statistics of a training pass over row-major <paramref name="folded"/> <c>[N, C, ...]</c> with weight
-    /// <paramref name="w"/> (<see cref="ScaledWeight"/>), the running statistics updated, the input left unnormalized: the caller
-    /// applies the map inside its own loop (the same bits as <see cref="forward"/>).</summary>
-    internal TrainingStatistics TrainingPass(Tensor folded, Tensor w) => Kernel.Statistics(folded, w, bias, running_mean, running_var, Momentum, Eps);
-
-    /// <summary>The backward of <see cref="TrainingPass"/> from per-plane partial sums of ∂y and ∂y·x: ∂x over ∂y in
-    /// <paramref name="grad"/>, and (∂w, ∂β).</summary>
-    internal (Tensor Gw, Tensor Gb) TrainingBackward(Tensor grad, Tensor folded, Tensor w, double[] planeG, double[] planeGx, TrainingStatistics st) =>
-        Kernel.BackwardInPlace(grad, folded, w, planeG, planeGx, st, Eps);
 
     Tensor FusedTraining(Tensor x, Tensor w)
     {
@@ -166,48 +138,13 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                 {
                     for (long ch = c0; ch < c1; ch++)
                     {
-                        ChannelStatistics(xp, n, c, s, ch, wv[ch], bv[ch], eps, out mean[ch], out var[ch], out a[ch], out shift[ch]);
-                        for (long i = 0; i < n; i++) PlaneOps.Affine(xp + (i * c + ch) * s, yp + (i * c + ch) * s, s, a[ch], shift[ch]);
+                        double s1 = 0, s2 = 0;
+                        for (long i = 0; i < n; i++) SumSquares(xp + (i * c + ch) * s, s, ref s1, ref s2);
+                        Coefficients(s1, s2, m, wv[ch], bv[ch], eps, out mean[ch], out var[ch], out a[ch], out shift[ch]);
+                        for (long i = 0; i < n; i++) Affine(xp + (i * c + ch) * s, yp + (i * c + ch) * s, s, a[ch], shift[ch]);
                     }
                 });
             }
-            UpdateRunning(runMean, runVar, mean, var, m, momentum);
-            return (y, mean, var);
-        }
-
-        /// <summary>The statistics and affine coefficients of a training pass over a row-major <c>[N, C, ...]</c> input (the
-        /// bits of <see cref="Forward"/>'s), the running statistics updated as it updates them; the input is not normalized.</summary>
-        public static TrainingStatistics Statistics(Tensor x, Tensor w, Tensor b, Tensor runMean, Tensor runVar, double momentum, double eps)
-        {
-            long n = x.shape[0], c = x.shape[1], s = x.numel() / (n * c);
-            var st = new TrainingStatistics(new double[c], new double[c], new float[c], new float[c]);
-            var wv = Values(w);
-            var bv = Values(b);
-            unsafe
-            {
-                float* xp = CpuKernel.Ptr(x);
-                CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
-                {
-                    for (long ch = c0; ch < c1; ch++)
-                        ChannelStatistics(xp, n, c, s, ch, wv[ch], bv[ch], eps, out st.Mean[ch], out st.Var[ch], out st.A[ch], out st.Shift[ch]);
-                });
-            }
-            UpdateRunning(runMean, runVar, st.Mean, st.Var, n * s, momentum);
-            return st;
-        }
-
-        /// <summary>Σx and Σx² of channel <paramref name="ch"/> plane by plane in order, then its coefficients.</summary>
-        static unsafe void ChannelStatistics(float* xp, long n, long c, long s, long ch, double w, double b, double eps,
-            out double mean, out double var, out float a, out float shift)
-        {
-            double s1 = 0, s2 = 0;
-            for (long i = 0; i < n; i++) PlaneOps.SumSquares(xp + (i * c + ch) * s, s, ref s1, ref s2);
-            Coefficients(s1, s2, n * s, w, b, eps, out mean, out var, out a, out shift);
-        }
-
-        /// <summary>μ_r ← (1−m)·μ_r + m·μ,  σ²_r ← (1−m)·σ²_r + m·σ²·M/(M−1).</summary>
-        static void UpdateRunning(Tensor runMean, Tensor runVar, double[] mean, double[] var, long m, double momentum)
-        {
             using (no_grad())
             {
                 double unbias = m > 1 ? (double)m / (m - 1) : 1.0;
@@ -216,33 +153,7 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                 runMean.mul_(1 - momentum).add_(mu, momentum);
                 runVar.mul_(1 - momentum).add_(vr, momentum);
             }
-        }
-
-        /// <summary>The backward of a training pass over a row-major <c>[N, C, ...]</c> input from per-plane partial sums
-        /// (<paramref name="planeG"/>[i·C + c] = Σ∂y and <paramref name="planeGx"/>[i·C + c] = Σ∂y·x of plane i of channel c, each
-        /// as <see cref="PlaneOps.SumProducts"/> computes it from zero): ∂x written over ∂y in <paramref name="g"/>, and ∂w, ∂β.
-        /// The bits of <see cref="Backward"/>'s.</summary>
-        public static (Tensor Gw, Tensor Gb) BackwardInPlace(Tensor g, Tensor x, Tensor w, double[] planeG, double[] planeGx, TrainingStatistics st, double eps)
-        {
-            long n = x.shape[0], c = x.shape[1], s = x.numel() / (n * c), m = n * s;
-            var wv = Values(w);
-            var gw = new float[c];
-            var gb = new float[c];
-            unsafe
-            {
-                float* gp = CpuKernel.Ptr(g), xp = CpuKernel.Ptr(x);
-                CpuKernel.ParallelItems(c, n * s, (c0, c1) =>
-                {
-                    for (long ch = c0; ch < c1; ch++)
-                    {
-                        double sg = 0, sgx = 0;
-                        for (long i = 0; i < n; i++) { sg += planeG[i * c + ch]; sgx += planeGx[i * c + ch]; }
-                        GradCoefficients(sg, sgx, m, wv[ch], st.Mean[ch], st.Var[ch], eps, out gw[ch], out gb[ch], out float a, out float q, out float k);
-                        for (long i = 0; i < n; i++) PlaneOps.InputGrad(gp + (i * c + ch) * s, xp + (i * c + ch) * s, gp + (i * c + ch) * s, s, a, q, k);
-                    }
-                });
-            }
-            return (tensor(gw), tensor(gb));
+            return (y, mean, var);
         }
 
         /// <summary>The input as the kernels read it: a channels-last input (<c>[N, C, H, W]</c> with C innermost) as it is
@@ -307,9 +218,62 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
             return f.data<float>().ToArray();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void SumSquares(float* x, long len, ref double s1, ref double s2)
+        {
+            int w = Vector<float>.Count;
+            Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, q0 = Vector<double>.Zero, q1 = Vector<double>.Zero;
+            long i = 0;
+            for (; i + w <= len; i += w)
+            {
+                Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(x + i), out var lo, out var hi);
+                a0 += lo; a1 += hi; q0 += lo * lo; q1 += hi * hi;
+            }
+            double t1 = Vector.Sum(a0 + a1), t2 = Vector.Sum(q0 + q1);
+            for (; i < len; i++) { double v = x[i]; t1 += v; t2 += v * v; }
+            s1 += t1; s2 += t2;
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void Affine(float* x, float* y, long len, float a, float b)
+        {
+            int w = Vector<float>.Count;
+            var va = new Vector<float>(a);
+            var vb = new Vector<float>(b);
+            long i = 0;
+            for (; i + w <= len; i += w) Unsafe.WriteUnaligned(y + i, Unsafe.ReadUnaligned<Vector<float>>(x + i) * va + vb);
+            for (; i < len; i++) y[i] = x[i] * a + b;
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void SumProducts(float* g, float* x, long len, ref double s1, ref double s2)
+        {
+            int w = Vector<float>.Count;
+            Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, p0 = Vector<double>.Zero, p1 = Vector<double>.Zero;
+            long i = 0;
+            for (; i + w <= len; i += w)
+            {
+                Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(g + i), out var glo, out var ghi);
+                Vector.Widen(Unsafe.ReadUnaligned<Vector<float>>(x + i), out var xlo, out var xhi);
+                a0 += glo; a1 += ghi; p0 += glo * xlo; p1 += ghi * xhi;
+            }
+            double t1 = Vector.Sum(a0 + a1), t2 = Vector.Sum(p0 + p1);
+            for (; i < len; i++) { double gv = g[i]; t1 += gv; t2 += gv * x[i]; }
+            s1 += t1; s2 += t2;
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        static unsafe void InputGrad(float* g, float* x, float* gx, long len, float a, float q, float k)
+        {
+            int w = Vector<float>.Count;
+            var va = new Vector<float>(a);
+            var vq = new Vector<float>(q);
+            var vk = new Vector<float>(k);
+            long i = 0;
+            for (; i + w <= len; i += w)
+                Unsafe.WriteUnaligned(gx + i, Unsafe.ReadUnaligned<Vector<float>>(g + i) * va - Unsafe.ReadUnaligned<Vector<float>>(x + i) * vq + vk);
+            for (; i < len; i++) gx[i] = g[i] * a - x[i] * q + k;
+        }
 
         /// <summary>∂x, ∂w, ∂β from ∂y, the input and the forward statistics.</summary>
         public static (Tensor Gx, Tensor Gw, Tensor Gb) Backward(Tensor grad, Tensor input, Tensor w, double[] mean, double[] var, double eps)
@@ -339,9 +303,9 @@ public sealed class ThresholdDependentBatchNorm : nn.Module<Tensor, Tensor>
                     for (long ch = c0; ch < c1; ch++)
                     {
                         double sg = 0, sgx = 0;
-                        for (long i = 0; i < n; i++) PlaneOps.SumProducts(gp + (i * c + ch) * s, xp + (i * c + ch) * s, s, ref sg, ref sgx);
+                        for (long i = 0; i < n; i++) SumProducts(gp + (i * c + ch) * s, xp + (i * c + ch) * s, s, ref sg, ref sgx);
                         GradCoefficients(sg, sgx, m, wv[ch], mean[ch], var[ch], eps, out gw[ch], out gb[ch], out float a, out float q, out float k);
-                        for (long i = 0; i < n; i++) PlaneOps.InputGrad(gp + (i * c + ch) * s, xp + (i * c + ch) * s, gxp + (i * c + ch) * s, s, a, q, k);
+                        for (long i = 0; i < n; i++) InputGrad(gp + (i * c + ch) * s, xp + (i * c + ch) * s, gxp + (i * c + ch) * s, s, a, q, k);
                     }
                 });
             }

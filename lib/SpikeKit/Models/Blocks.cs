@@ -50,17 +50,6 @@ public static class Blocks
         return pool.forward(spikes);
     }
 
-    /// <summary><paramref name="pool"/>(<paramref name="neuron"/>(<paramref name="norm"/>(<paramref name="x"/>))): in training with
-    /// tdBN's fused kernel on a row-major input, one node that writes neither the normalized tensor nor the spikes
-    /// (<c>FusedNormFireAndPool</c>); otherwise the norm, then <see cref="FireAndPool"/>. Same values, gradients and running
-    /// statistics either way.</summary>
-    public static Tensor NormFireAndPool(nn.Module<Tensor, Tensor> norm, SpikingNeuron neuron, AveragePool pool, Tensor x)
-    {
-        if (norm is ThresholdDependentBatchNorm bn && neuron is LifNeuron lif && FusedNormFireAndPool.Forward(bn, lif, pool, x) is { } fused) return fused;
-        using var n = norm.forward(x);
-        return FireAndPool(neuron, pool, n);
-    }
-
     /// <summary>
     /// <c>neuron(norm(x))</c>, or <c>neuron(norm(x) + residual)</c>. In evaluation without gradient, with tdBN's evaluation
     /// kernel and a fused LIF, the norm's affine map and the add run inside the LIF loop (<c>LifNeuron.ForwardAffine</c>):

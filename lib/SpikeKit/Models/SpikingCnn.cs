@@ -54,7 +54,8 @@ public sealed class SpikingCnn : SpikingNetwork
     {
         using var p1 = Blocks.FireAndPool(lif1, pool, x);
         using var c2 = conv2.forward(p1);
-        using var p2 = Blocks.NormFireAndPool(norm2, lif2, pool, c2);
+        using var n2 = norm2.forward(c2);
+        using var p2 = Blocks.FireAndPool(lif2, pool, n2);
         return classifier.forward(p2);
     }
 }

@@ -59,7 +59,7 @@ internal static class FusedLif
     /// </summary>
     public static Tensor? ForwardPooled(Tensor x, NeuronOptions o, int k)
     {
-        if (!CanPool(x, o, k)) return null;
+        if (x.dim() != 5 || x.shape[3] < k || x.shape[4] < k || !o.SurrogateOrDefault.HasKernel) return null;
         if (!x.requires_grad || !is_grad_enabled())
         {
             using var noGrad = no_grad();
@@ -69,10 +69,6 @@ internal static class FusedLif
             ? PooledFunction.apply(source, o, k, x.shape[0])
             : PooledFunction.apply(x, o, k, 0L);
     }
-
-    /// <summary>True when the pooled node runs on <paramref name="x"/>: <c>[T, B, C, H, W]</c> with sides of at least k, a
-    /// built-in surrogate.</summary>
-    public static bool CanPool(Tensor x, NeuronOptions o, int k) => x.dim() == 5 && x.shape[3] >= k && x.shape[4] >= k && o.SurrogateOrDefault.HasKernel;
 
     /// <summary>
     /// Spikes of <c>LIF(a·x + shift)</c>, or of <c>LIF(a·x + shift + r)</c> with a residual <c>r</c>, without gradient: an
@@ -158,10 +154,7 @@ internal static class FusedLif
 
     const long BlockElements = 2048;
 
-    /// <summary>The pooled node's forward pass on <c>x</c> <c>[T, B, C, H, W]</c>; with <paramref name="norm"/>, on
-    /// <c>A[c]·x + Shift[c]</c> (a training-mode norm's affine map per channel c, applied plane by plane into a buffer of the
-    /// block, <see cref="PlaneOps.Affine"/>: the bits of the norm's own output).</summary>
-    internal static Tensor PooledForward(Tensor x, NeuronOptions o, int k, (float[] A, float[] Shift)? norm = null)
+    static Tensor PooledForward(Tensor x, NeuronOptions o, int k)
     {
         long steps = x.shape[0], h = x.shape[3], w = x.shape[4], hw = h * w, planes = x.shape[1] * x.shape[2];
         long ho = h / k, wo = w / k;
@@ -174,17 +167,15 @@ internal static class FusedLif
                 float* xp = CpuKernel.Ptr(src), yp = CpuKernel.Ptr(y);
                 float tau = (float)o.Tau, vth = (float)o.Threshold;
                 bool hard = o.Reset == ResetMode.Hard;
-                long block = PlanesPerBlock(hw), channels = x.shape[2];
+                long block = PlanesPerBlock(hw);
                 CpuKernel.ParallelItems(planes, steps * hw, (start, end) =>
                 {
                     var spikes = new float[steps * Math.Min(block, end - start) * hw];
-                    var normed = norm is null ? null : new float[spikes.Length];
-                    fixed (float* s = spikes, nx = normed)
+                    fixed (float* s = spikes)
                         for (long c0 = start; c0 < end; c0 += block)
                         {
                             long nb = Math.Min(block, end - c0), len = nb * hw;
-                            if (norm is { } affine) Normalize(xp, xStride, nx, affine, steps, c0, nb, hw, channels);
-                            ForwardChunk(nx is null ? xp + c0 * hw : nx, nx is null ? xStride : len, s, null, len, steps, 0, len, tau, vth, hard);
+                            ForwardChunk(xp + c0 * hw, xStride, s, null, len, steps, 0, len, tau, vth, hard);
                             for (long t = 0; t < steps; t++)
                                 for (long c = c0; c < c0 + nb; c++)
                                     Layers.AveragePool.PoolPlane(s + t * len + (c - c0) * hw, yp + (t * planes + c) * ho * wo, h, w, k);
@@ -195,43 +186,23 @@ internal static class FusedLif
         }
     }
 
-    /// <summary>A norm's affine map into <paramref name="nx"/>: planes <c>c0 … c0 + nb</c> of every step (planes of channel
-    /// c mod C), the block's rows of T planes laid out as the recurrence reads them.</summary>
-    static unsafe void Normalize(float* x, long xStride, float* nx, (float[] A, float[] Shift) norm, long steps, long c0, long nb, long hw, long channels)
-    {
-        for (long t = 0; t < steps; t++)
-            for (long c = c0; c < c0 + nb; c++)
-            {
-                long ch = c % channels;
-                PlaneOps.Affine(x + t * xStride + c * hw, nx + (t * nb + c - c0) * hw, hw, norm.A[ch], norm.Shift[ch]);
-            }
-    }
-
-    /// <summary>∂L/∂x (or ∂L/∂source, summed over T, when <paramref name="repeat"/> is T) of the pooled node. With
-    /// <paramref name="norm"/> (the affine map of <see cref="PooledForward"/>; not for a repeated input) it is the gradient
-    /// with respect to the normalized input, and the per-plane sums the norm's backward needs are written as each block is
-    /// done (still in cache): <paramref name="planeG"/>[t·P + p] = Σ∂L/∂n and <paramref name="planeGx"/>[t·P + p] = Σ∂L/∂n·x over
-    /// plane p of step t (P planes per step), each by <see cref="PlaneOps.SumProducts"/> from zero.</summary>
-    internal static Tensor PooledBackward(Tensor saved, long repeat, Tensor gradPooled, NeuronOptions o, int k,
-        (float[] A, float[] Shift)? norm = null, double[]? planeG = null, double[]? planeGx = null)
+    /// <summary>∂L/∂x (or ∂L/∂source, summed over T, when <paramref name="repeat"/> is T) of the pooled node.</summary>
+    static Tensor PooledBackward(Tensor saved, long repeat, Tensor gradPooled, NeuronOptions o, int k)
     {
         using var gq = gradPooled.contiguous();
         long steps = gq.shape[0];
         var shape = saved.shape;
         long h = shape[^2], w = shape[^1], hw = h * w, planes = repeat > 0 ? shape[0] * shape[1] : shape[1] * shape[2];
         long ho = h / k, wo = w / k;
-        if (norm is not null && (repeat > 0 || planeG is null || planeGx is null || planeG.Length != steps * planes || planeGx.Length != steps * planes))
-            throw new ArgumentException("pooled LIF: a norm needs an input over T and plane sums of T·B·C values");
         using var src = saved.contiguous();
         var gx = empty(shape, ScalarType.Float32);
-        var runner = new PooledBackwardRunner(src, gq, gx, o, k, steps, repeat > 0, planes, h, w, ho, wo, repeat > 0 ? 1 : shape[2], norm, planeG, planeGx);
+        var runner = new PooledBackwardRunner(src, gq, gx, o, k, steps, repeat > 0, planes, h, w, ho, wo);
         if (!o.SurrogateOrDefault.RunKernel(runner)) throw new InvalidOperationException("pooled LIF: the surrogate has no kernel");
         return gx;
     }
 
     sealed class PooledBackwardRunner(Tensor src, Tensor gq, Tensor gx, NeuronOptions o, int k, long steps, bool repeated,
-        long planes, long h, long w, long ho, long wo, long channels, (float[] A, float[] Shift)? norm, double[]? planeG, double[]? planeGx)
-        : ISurrogateKernelRunner
+        long planes, long h, long w, long ho, long wo) : ISurrogateKernelRunner
     {
         public unsafe void Run<TKernel>(TKernel kernel) where TKernel : struct, ISurrogateKernel
         {
@@ -247,8 +218,7 @@ internal static class FusedLif
             CpuKernel.ParallelItems(planes, steps * hw, (start, end) =>
             {
                 var spread = new float[steps * Math.Min(block, end - start) * hw];
-                var normed = norm is null ? null : new float[spread.Length];
-                fixed (float* gO = spread, nx = normed)
+                fixed (float* gO = spread)
                     for (long c0 = start; c0 < end; c0 += block)
                     {
                         long nb = Math.Min(block, end - c0), len = nb * hw;
@@ -261,23 +231,7 @@ internal static class FusedLif
                         a.Src = xp + c0 * hw;
                         a.GradSpikes = gO;
                         a.GradInput = gxp + c0 * hw;
-                        if (norm is { } affine)
-                        {
-                            Normalize(xp, template.XStride, nx, affine, steps, c0, nb, hw, channels);
-                            a.Src = nx;
-                            a.XStride = len;
-                        }
                         BackwardRecomputeChunk(a, sg, 0, len);
-                        if (norm is not null)
-                            for (long t = 0; t < steps; t++)
-                                for (long c = c0; c < c0 + nb; c++)
-                                {
-                                    double g1 = 0, g2 = 0;
-                                    long at = (t * planes + c) * hw;
-                                    PlaneOps.SumProducts(gxp + at, xp + at, hw, ref g1, ref g2);
-                                    planeG![t * planes + c] = g1;
-                                    planeGx![t * planes + c] = g2;
-                                }
                     }
             });
         }

@@ -60,14 +60,11 @@ public class LifNeuron : SpikingNeuron
     /// </summary>
     internal Tensor? ForwardPooled(Tensor x, int k)
     {
-        if (!FusesPooled(x, k)) return null;
+        if (!CanFuse || RecordActivity || !FusedLif.Supports(x)) return null;
         var pooled = FusedLif.ForwardPooled(x, Options, k);
         if (pooled is not null) ClearActivity();
         return pooled;
     }
-
-    /// <summary>True when <c>AveragePool(k)(forward(x))</c> may run as the fused pooled node (see <see cref="ForwardPooled"/>).</summary>
-    internal bool FusesPooled(Tensor x, int k) => CanFuse && !RecordActivity && FusedLif.Supports(x) && FusedLif.CanPool(x, Options, k);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
