@@ -548,7 +548,8 @@ internal static class FusedLif
     }
 
     /// <summary>BPTT from the saved input <c>x = a.Src</c> (step stride <c>a.XStride</c>): per block of lanes, the forward
-    /// recurrence is rerun into a buffer of T rows (bitwise the same potentials), σ' of the buffer taken in one pass, then
+    /// recurrence is rerun into a buffer of T rows (bitwise the same potentials) with σ' of each potential beside it (off the
+    /// recurrence's critical path; where the CPU accelerates 512-bit vectors, σ' in one pass over the buffer instead), then
     /// the recurrence walked backwards.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void BackwardRecomputeChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
@@ -575,11 +576,13 @@ internal static class FusedLif
                     {
                         var v = u * vTau + Unsafe.ReadUnaligned<Vector<float>>(x + t * xs + i0 + j);
                         Unsafe.WriteUnaligned(pre + t * block + j, v);
+                        if (!Vector512.IsHardwareAccelerated) Unsafe.WriteUnaligned(d + t * block + j, sg.Derivative(v - vTh, t * n + i0 + j));
                         var fire = Vector.GreaterThanOrEqual(v, vTh);
                         u = hard ? Vector.ConditionalSelect(fire, Vector<float>.Zero, v) : v - Vector.ConditionalSelect(fire, Vector<float>.One, Vector<float>.Zero) * vTh;
                     }
                 }
-                for (long t = 0; t < steps; t++) Derivatives(sg, pre + t * block, d + t * block, len, a.Vth, t * n + i0);
+                if (Vector512.IsHardwareAccelerated)
+                    for (long t = 0; t < steps; t++) Derivatives(sg, pre + t * block, d + t * block, len, a.Vth, t * n + i0);
                 for (long j = 0; j < len; j += w)
                 {
                     var gu = Vector<float>.Zero;
