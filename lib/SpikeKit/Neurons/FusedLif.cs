@@ -551,15 +551,44 @@ internal static class FusedLif
     /// recurrence is rerun into a buffer of T rows (bitwise the same potentials) with σ' of each potential beside it (off the
     /// recurrence's critical path; where the CPU accelerates 512-bit vectors, σ' in one pass over the buffer instead), then
     /// the recurrence walked backwards.</summary>
+    static void BackwardRecomputeChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
+    {
+        if (a.Hard) RecomputeDetach<TS, On>(a, sg, start, end);
+        else RecomputeDetach<TS, Off>(a, sg, start, end);
+    }
+
+    static void RecomputeDetach<TS, THard>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel where THard : struct, IFlag
+    {
+        if (a.Detach) RecomputeSum<TS, THard, On>(a, sg, start, end);
+        else RecomputeSum<TS, THard, Off>(a, sg, start, end);
+    }
+
+    static void RecomputeSum<TS, THard, TDetach>(BackwardArgs a, TS sg, long start, long end)
+        where TS : struct, ISurrogateKernel where THard : struct, IFlag where TDetach : struct, IFlag
+    {
+        bool sum = a.SumOverTime, gp;
+        unsafe { gp = a.GradPots is not null; }
+        if (sum && gp) BackwardRecomputeChunk<TS, THard, TDetach, On, On>(a, sg, start, end);
+        else if (sum) BackwardRecomputeChunk<TS, THard, TDetach, Off, On>(a, sg, start, end);
+        else if (gp) BackwardRecomputeChunk<TS, THard, TDetach, On, Off>(a, sg, start, end);
+        else BackwardRecomputeChunk<TS, THard, TDetach, Off, Off>(a, sg, start, end);
+    }
+
+    /// <summary>A setting fixed at compile time: the loops below are compiled once per combination, without a branch on it.</summary>
+    interface IFlag { static abstract bool Value { get; } }
+    readonly struct On : IFlag { public static bool Value => true; }
+    readonly struct Off : IFlag { public static bool Value => false; }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void BackwardRecomputeChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
+    static unsafe void BackwardRecomputeChunk<TS, THard, TDetach, TGradPots, TSum>(BackwardArgs a, TS sg, long start, long end)
+        where TS : struct, ISurrogateKernel where THard : struct, IFlag where TDetach : struct, IFlag where TGradPots : struct, IFlag where TSum : struct, IFlag
     {
         float* x = a.Src, gO = a.GradSpikes, gP = a.GradPots, gx = a.GradInput;
         long n = a.N, steps = a.Steps, xs = a.XStride, gs = a.GradStride > 0 ? a.GradStride : n;
         int w = Vector<float>.Count;
         var vTau = new Vector<float>(a.Tau);
         var vTh = new Vector<float>(a.Vth);
-        bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null, sum = a.SumOverTime;
+        bool hard = THard.Value, detach = TDetach.Value, hasGP = TGradPots.Value, sum = TSum.Value;
         long block = BlockLanes(steps), size = 2 * steps * block;
         Span<float> buffer = size <= StackFloats ? stackalloc float[(int)size] : new float[size];
         long vectorEnd = start + (end - start) / w * w;
