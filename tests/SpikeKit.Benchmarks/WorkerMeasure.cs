@@ -152,15 +152,9 @@ static partial class Worker
             // The model's own pooling module when it has one named "pool" (the reference CNN), called on [T, B, C, H, W] as the
             // step calls it; otherwise LibTorch's pooling on [T·B, ...].
             var ownPool = model.named_modules().FirstOrDefault(m => m.name == "pool").module as nn.Module<Tensor, Tensor>;
-            var fusedUnits = CnnFusedUnits(model, t, b);
+            var pooledByNeuron = new HashSet<string>();
             foreach (var node in graph.Nodes)
             {
-                // The reference CNN's step runs each LIF → pooling as one node: timed as such.
-                if (fusedUnits is not null && node.Op is GraphOp.Neuron or GraphOp.AvgPool)
-                {
-                    if (fusedUnits.TryGetValue(node.Name, out var unit)) Add(unit.Category, unit.Name, unit.Input, true, unit.Forward);
-                    continue;
-                }
                 switch (node.Op)
                 {
                     case GraphOp.Conv:
@@ -181,13 +175,25 @@ static partial class Worker
                                 var other = randn(full);
                                 Add("add", node.Name + " (residual add)", randn(full), true, x => x.add(other));
                             }
-                            if (node.Inputs.Count == 1 && stems.Contains(node.Inputs[0]))
+                            bool stemFed = node.Inputs.Count == 1 && stems.Contains(node.Inputs[0]);
+                            // A LIF whose output only the model's fused pooling reads runs with it as one node in the step
+                            // (Blocks.FireAndPool): timed as such, and the pooling gets no row of its own.
+                            if (ownPool is AveragePool { Fused: true } pool && neuron is LifNeuron { RecordActivity: false } lif
+                                && graph.Nodes.SingleOrDefault(n => n.Inputs.Contains(node.Name)) is { Op: GraphOp.AvgPool } next)
+                            {
+                                pooledByNeuron.Add(next.Name);
+                                Add("lif+pool", $"{node.Name} → {next.Name} (one node{(stemFed ? ", repeated input" : "")})",
+                                    randn(stemFed ? [b, .. node.InputShape] : full), true,
+                                    x => Blocks.FireAndPool(lif, pool, stemFed ? RepeatedInput.Expand(x, t) : x));
+                            }
+                            else if (stemFed)
                                 Add("lif", node.Name, randn([b, .. node.InputShape]), true, x => neuron.forward(x.unsqueeze(0).expand(full)));
                             else
                                 Add("lif", node.Name, randn(full), true, neuron.forward);
                             break;
                         }
                     case GraphOp.AvgPool:
+                        if (pooledByNeuron.Contains(node.Name)) break;
                         if (ownPool is not null)
                             Add("pool", node.Name, rand([t, b, .. node.InputShape]), true, ownPool.forward);
                         else
@@ -206,24 +212,6 @@ static partial class Worker
             }
             Add("loss", "CE on the mean output", randn([t, b, model.Options.Classes]), true, x => _loss.Task.Compute(x, _y));
             Info = new() { ["net"] = a.Str("net", "cnn"), ["layers"] = _layers.Count, ["loss"] = a.Str("loss", "baseline") };
-        }
-
-        /// <summary>For the reference CNN with its fused pooled nodes on (nothing recorded): the units the step runs in place of
-        /// a LIF and the pooling after it — LIF → pooling as one node, the first on the repeated stem output. Null for other
-        /// networks.</summary>
-        static Dictionary<string, (string Category, string Name, Tensor Input, Func<Tensor, Tensor> Forward)>? CnnFusedUnits(SpikingNetwork model, long t, long b)
-        {
-            if (model is not SpikingCnn) return null;
-            var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
-            if (modules["lif1"] is not LifNeuron lif1 || modules["lif2"] is not LifNeuron lif2 || modules["pool"] is not AveragePool pool
-                || modules["norm2"] is not ThresholdDependentBatchNorm norm2 || !pool.Fused || lif1.RecordActivity) return null;
-            long c2 = norm2.Channels, c1 = c2 / 2, side = model.Options.InputSize;
-            return new()
-            {
-                ["lif1"] = ("lif+pool", "lif1 → pool1 (one node, repeated input)", randn([b, c1, side, side]),
-                    x => Blocks.FireAndPool(lif1, pool, RepeatedInput.Expand(x, t))),
-                ["lif2"] = ("lif+pool", "lif2 → pool2 (one node)", randn([t, b, c2, side / 2, side / 2]), x => Blocks.FireAndPool(lif2, pool, x)),
-            };
         }
 
         void Add(string category, string name, Tensor input, bool grad, Func<Tensor, Tensor> forward)

@@ -563,11 +563,10 @@ internal static class FusedLif
         else RecomputeSum<TS, THard, Off>(a, sg, start, end);
     }
 
-    static void RecomputeSum<TS, THard, TDetach>(BackwardArgs a, TS sg, long start, long end)
+    static unsafe void RecomputeSum<TS, THard, TDetach>(BackwardArgs a, TS sg, long start, long end)
         where TS : struct, ISurrogateKernel where THard : struct, IFlag where TDetach : struct, IFlag
     {
-        bool sum = a.SumOverTime, gp;
-        unsafe { gp = a.GradPots is not null; }
+        bool sum = a.SumOverTime, gp = a.GradPots is not null;
         if (sum && gp) BackwardRecomputeChunk<TS, THard, TDetach, On, On>(a, sg, start, end);
         else if (sum) BackwardRecomputeChunk<TS, THard, TDetach, Off, On>(a, sg, start, end);
         else if (gp) BackwardRecomputeChunk<TS, THard, TDetach, On, Off>(a, sg, start, end);

@@ -25,6 +25,9 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
 {
     double Norm => 2.0 * Math.Tanh(Sharpness / 2.0);
 
+    /// <summary>s = k / (2·w·tanh(k/2)), the factor of σ' = s·(1 − tanh²(k·x/w)).</summary>
+    double Scale => Sharpness / (Width * Norm);
+
     /// <inheritdoc />
     public override Tensor Primitive(Tensor x)
     {
@@ -39,7 +42,7 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
     {
         using var t = x.mul(Sharpness / Width).tanh_();
         using var inside = x.abs().le(Width / 2.0);
-        return t.square().neg_().add_(1.0).mul_(Sharpness / (Width * Norm)).mul_(inside);
+        return t.square().neg_().add_(1.0).mul_(Scale).mul_(inside);
     }
 
     /// <inheritdoc />
@@ -72,8 +75,8 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
             _slope = (float)(s.Sharpness / s.Width);
             _half = (float)(s.Width / 2.0);
             _limit = (float)(s.Sharpness / 2.0);
-            _scale = (float)(s.Sharpness / (s.Width * s.Norm));
-            var fit = Sech2.Fit(s.Sharpness, s.Sharpness / (s.Width * s.Norm));
+            _scale = (float)s.Scale;
+            var fit = Sech2.For(s);
             _polynomial = fit is not null;
             var p = fit?.Coefficients ?? new float[Sech2.Degree + 1];
             _invH = fit?.InvH ?? 0f;
@@ -152,13 +155,13 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
         public const int Degree = 12;
         const double Tolerance = 2.5e-7;
 
-        public sealed record Polynomial(float[] Coefficients, float InvH, double MaxRelativeError);
+        public sealed record Polynomial(float[] Coefficients, float InvH);
 
         static readonly System.Collections.Concurrent.ConcurrentDictionary<(double, double), Polynomial?> Fits = new();
 
-        /// <summary>The fit for sharpness <paramref name="k"/> scaled by <paramref name="scale"/>, or null where its float32
-        /// evaluation is not within the tolerance (large k).</summary>
-        public static Polynomial? Fit(double k, double scale) => Fits.GetOrAdd((k, scale), key => Compute(key.Item1, key.Item2));
+        /// <summary>The fit of <paramref name="s"/>'s σ' (sharpness k, scale s), or null where its float32 evaluation is not
+        /// within the tolerance (large k).</summary>
+        public static Polynomial? For(TanhSurrogate s) => Fits.GetOrAdd((s.Sharpness, s.Scale), key => Compute(key.Item1, key.Item2));
 
         /// <summary>Estrin's scheme with fused multiply-adds, in the vector forms' order of operations (the same bits).</summary>
         public static float Evaluate(float t, ReadOnlySpan<float> p)
@@ -212,7 +215,7 @@ public sealed record TanhSurrogate(double Sharpness = 3.0, double Width = 1.0) :
                 double value = Evaluate(MathF.FusedMultiplyAdd(z * z, invH, -1f), p);
                 worst = Math.Max(worst, Math.Abs(value - exact) / exact);
             }
-            return worst <= Tolerance ? new Polynomial(p, invH, worst) : null;
+            return worst <= Tolerance ? new Polynomial(p, invH) : null;
         }
     }
 }
