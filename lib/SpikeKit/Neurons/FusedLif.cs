@@ -501,34 +501,53 @@ internal static class FusedLif
             Unsafe.WriteUnaligned(d + j, sg.Derivative(Unsafe.ReadUnaligned<Vector<float>>(p + j) - vTh, k + j));
     }
 
-    /// <summary>BPTT over saved potentials <c>p = a.Src</c>: per block of lanes, σ' of all T rows into a buffer, then the
-    /// recurrence walked backwards.</summary>
+    /// <summary>BPTT over saved potentials <c>p = a.Src</c>: per block of lanes, the recurrence walked backwards with σ' of
+    /// each potential evaluated beside it (off the recurrence's critical path); where the CPU accelerates 512-bit vectors,
+    /// σ' of all T rows in one pass into a buffer first instead. Compiled per combination of the flags, as the recompute loop.</summary>
+    static void BackwardChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
+    {
+        if (a.Hard) SavedDetach<TS, On>(a, sg, start, end);
+        else SavedDetach<TS, Off>(a, sg, start, end);
+    }
+
+    static unsafe void SavedDetach<TS, THard>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel where THard : struct, IFlag
+    {
+        bool gp = a.GradPots is not null;
+        if (a.Detach && gp) BackwardChunk<TS, THard, On, On>(a, sg, start, end);
+        else if (a.Detach) BackwardChunk<TS, THard, On, Off>(a, sg, start, end);
+        else if (gp) BackwardChunk<TS, THard, Off, On>(a, sg, start, end);
+        else BackwardChunk<TS, THard, Off, Off>(a, sg, start, end);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void BackwardChunk<TS>(BackwardArgs a, TS sg, long start, long end) where TS : struct, ISurrogateKernel
+    static unsafe void BackwardChunk<TS, THard, TDetach, TGradPots>(BackwardArgs a, TS sg, long start, long end)
+        where TS : struct, ISurrogateKernel where THard : struct, IFlag where TDetach : struct, IFlag where TGradPots : struct, IFlag
     {
         float* p = a.Src, gO = a.GradSpikes, gP = a.GradPots, gx = a.GradInput;
         long n = a.N, steps = a.Steps;
         int w = Vector<float>.Count;
         var vTau = new Vector<float>(a.Tau);
         var vTh = new Vector<float>(a.Vth);
-        bool hard = a.Hard, detach = a.Detach, hasGP = gP is not null;
-        long block = BlockLanes(steps), size = steps * block;
+        bool hard = THard.Value, detach = TDetach.Value, hasGP = TGradPots.Value, wide = Vector512.IsHardwareAccelerated;
+        long block = BlockLanes(steps), size = wide ? steps * block : 0;
         Span<float> buffer = size <= StackFloats ? stackalloc float[(int)size] : new float[size];
         long vectorEnd = start + (end - start) / w * w;
         fixed (float* d = buffer)
             for (long i0 = start; i0 < vectorEnd; i0 += block)
             {
                 long len = Math.Min(block, vectorEnd - i0);
-                for (long t = 0; t < steps; t++) Derivatives(sg, p + t * n + i0, d + t * block, len, a.Vth, t * n + i0);
+                if (wide)
+                    for (long t = 0; t < steps; t++) Derivatives(sg, p + t * n + i0, d + t * block, len, a.Vth, t * n + i0);
                 for (long j = 0; j < len; j += w)
                 {
                     var gu = Vector<float>.Zero;
                     for (long t = steps - 1; t >= 0; t--)
                     {
                         long k = t * n + i0 + j;
-                        var gPre = StepBack(Unsafe.ReadUnaligned<Vector<float>>(p + k), Unsafe.ReadUnaligned<Vector<float>>(gO + k),
-                            hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero, gu, vTh, hard, detach,
-                            Unsafe.ReadUnaligned<Vector<float>>(d + t * block + j));
+                        var pv = Unsafe.ReadUnaligned<Vector<float>>(p + k);
+                        var derivative = wide ? Unsafe.ReadUnaligned<Vector<float>>(d + t * block + j) : sg.Derivative(pv - vTh, k);
+                        var gPre = StepBack(pv, Unsafe.ReadUnaligned<Vector<float>>(gO + k),
+                            hasGP ? Unsafe.ReadUnaligned<Vector<float>>(gP + k) : Vector<float>.Zero, gu, vTh, hard, detach, derivative);
                         Unsafe.WriteUnaligned(gx + k, gPre);
                         gu = gPre * vTau;
                     }
