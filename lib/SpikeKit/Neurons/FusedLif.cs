@@ -476,9 +476,9 @@ internal static class FusedLif
         else CpuKernel.ParallelChunks(a.N, (start, end) => BackwardChunk(a, sg, start, end));
     }
 
-    /// <summary>Lanes the backward loops take at once: T rows of this many potentials and their σ' sit in a buffer (at most
-    /// <see cref="StackFloats"/> floats, on the stack), so that σ' is evaluated in one
-    /// tight pass over the buffer, 512 bits at a time where the CPU accelerates them, apart from the recurrence.</summary>
+    /// <summary>Lanes the backward loops take at once: T rows of this many (recomputed) potentials and, where the CPU
+    /// accelerates 512-bit vectors, their σ' sit in a buffer (at most <see cref="StackFloats"/> floats, on the stack), so that
+    /// σ' can be evaluated in one tight pass over the buffer, 512 bits at a time, apart from the recurrence.</summary>
     static long BlockLanes(long steps) => Math.Max(16, Math.Min(512, StackFloats / 2 / steps) / 16 * 16);
 
     const int StackFloats = 8192;
