@@ -26,7 +26,7 @@ public sealed class SpikingResidualBlock : nn.Module<Tensor, Tensor>
         norm2 = Blocks.TimeNorm(o, outC);
         if (stride != 1 || inC != outC)
             shortcut = nn.Sequential(
-                ("conv", new TimeDistributed(nn.Conv2d(inC, outC, 1, stride: stride, bias: false))),
+                ("conv", new TimeDistributed(nn.Conv2d(inC, outC, 1, stride: stride, bias: false)) { Fused = o.NeuronOrDefault.Fused }),
                 ("norm", Blocks.TimeNorm(o, outC)));
         lif2 = Blocks.Neuron(o, outC, "lif2");
         RegisterComponents();

@@ -52,4 +52,33 @@ public class LargeTensorTests
         Assert.Equal(0f, s[1, n / 2].item<float>());
         Assert.Equal(0f, s[1, n - 1].item<float>());
     }
+
+    /// <summary>The table-lookup convolution of spikes (<c>BinaryInputConvolution</c>) on a channels-last <c>[N, 4, 32, 32]</c>
+    /// input of 2.15e9 bytes (and an output as large): every image silent but the last, which fires everywhere; its output
+    /// equals LibTorch's convolution of that image alone to the bit (integer weights), and every other output is 0.</summary>
+    [Fact]
+    public void BinaryInputConvolutionRunsOnATensorOverTwoGigabytes()
+    {
+        const long n = (1L << 17) + 64;     // n·4·32·32·4 bytes = 2.15e9
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available < 12L << 30)
+        {
+            Console.WriteLine($"SKIPPED: LargeTensorTests.BinaryInputConvolutionRunsOnATensorOverTwoGigabytes needs 12 GB, {available >> 30} GB available; the pointer test covers the index arithmetic");
+            return;
+        }
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var conv = nn.Conv2d(4, 4, 3, padding: 1, bias: false);
+        using var ng = no_grad();
+        conv.weight!.copy_(randint(-4, 5, conv.weight.shape));
+        var x = zeros(n, 32, 32, 4).permute(0, 3, 1, 2);
+        x[n - 1].fill_(1f);
+        Assert.True(x.numel() * 4 > int.MaxValue);
+        Assert.True(SpikeKit.Layers.BinaryInputConvolution.Applies(conv, x));
+        var y = SpikeKit.Layers.BinaryInputConvolution.TryForward(conv, x)!;
+        Assert.Equal(new long[] { n, 4, 32, 32 }, y.shape);
+        using var last = x.narrow(0, n - 1, 1).contiguous();
+        Assert.Equal(TestUtil.Values(conv.forward(last)), TestUtil.Values(y.narrow(0, n - 1, 1)));
+        Assert.Equal(0.0, y.narrow(0, 0, n - 1).abs().sum(ScalarType.Float64).item<double>());
+    }
 }

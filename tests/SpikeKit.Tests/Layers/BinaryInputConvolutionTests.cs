@@ -1,0 +1,142 @@
+using SpikeKit.Kernels;
+using SpikeKit.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpikeKit.Tests.Layers;
+
+/// <summary>
+/// The table-lookup convolution of spikes (<see cref="BinaryInputConvolution"/>) against LibTorch's convolution of the same
+/// channels-last 0/1 input: exactly equal where every sum is exact (integer weights), equal to float rounding otherwise;
+/// when it applies, and that any value other than 0 and 1 sends the call back to LibTorch.
+/// </summary>
+public class BinaryInputConvolutionTests
+{
+    static Tensor ChannelsLast(Tensor t) => CpuKernel.ToChannelsLast(t, 1);
+
+    static Tensor Spikes(long[] shape, double density) => ChannelsLast(rand(shape).lt(density).to_type(ScalarType.Float32));
+
+    [Theory]
+    [InlineData(4, 4, 3, 1, 1, 32, 32, false)]     // the slim ResNet-20's first stage: one 4-bit pattern per pixel
+    [InlineData(4, 8, 3, 2, 1, 32, 32, false)]     // stride 2
+    [InlineData(8, 16, 3, 1, 1, 16, 16, true)]     // one byte per pixel, 256-bit lanes, bias
+    [InlineData(16, 16, 3, 1, 1, 8, 8, false)]     // two bytes per pixel
+    [InlineData(8, 8, 1, 2, 0, 16, 16, false)]     // the 1×1 stride-2 shortcut
+    [InlineData(4, 12, 5, 1, 2, 7, 9, true)]       // 5×5, odd sides, 12 outputs (three 128-bit lanes), 9 columns: a tail after 8
+    [InlineData(8, 4, 3, 3, 2, 13, 11, false)]     // stride 3, padding 2, 4 outputs per row: no pixel left for the tail
+    public void EqualsLibTorchOnSpikes(long inC, long outC, long k, long stride, long pad, long h, long w, bool bias)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(31);
+        var conv = nn.Conv2d(inC, outC, k, stride: stride, padding: pad, bias: bias);
+        var x = Spikes([37, inC, h, w], 0.2);
+        using var ng = no_grad();
+        Assert.True(BinaryInputConvolution.Applies(conv, x));
+        var expected = conv.forward(x);
+        var actual = BinaryInputConvolution.TryForward(conv, x)!;
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(CpuKernel.IsChannelsLast(actual, 1));
+        double scale = expected.abs().max().item<float>(), diff = (expected - actual).abs().max().item<float>();
+        Assert.True(scale > 0.1 && diff <= 1e-6 * scale, $"max |Δ| {diff:E3} at scale {scale:E3}");
+
+        // Integer weights and bias: every partial sum is an exact float, so the two orders of summation agree to the bit.
+        conv.weight!.copy_(randint(-4, 5, conv.weight.shape));
+        if (bias) conv.bias!.copy_(randint(-4, 5, conv.bias.shape));
+        Assert.Equal(TestUtil.Values(conv.forward(x)), TestUtil.Values(BinaryInputConvolution.TryForward(conv, x)!));
+    }
+
+    /// <summary>One output written out: a 4-channel pixel at the centre of a 3×3 kernel, its neighbours empty.</summary>
+    [Fact]
+    public void OneOutputByHand()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var conv = nn.Conv2d(4, 4, 3, padding: 1, bias: false);
+        using var ng = no_grad();
+        conv.weight!.copy_(arange(4 * 4 * 9, ScalarType.Float32).reshape(4, 4, 3, 3));   // W[o, i, a, b] = 36o + 9i + 3a + b
+        var x = zeros(1, 4, 3, 3);
+        x[0, 1, 1, 1] = tensor(1f);
+        x[0, 3, 1, 1] = tensor(1f);
+        var y = BinaryInputConvolution.TryForward(conv, ChannelsLast(x))!;
+        // Output (0, 0) sees the pixel at tap (2, 2): W[o, 1, 2, 2] + W[o, 3, 2, 2] = (36o + 17) + (36o + 35).
+        for (int o = 0; o < 4; o++) Assert.Equal(72.0 * o + 52, y[0, o, 0, 0].item<float>());
+        // The centre output sees it at tap (1, 1): (36o + 13) + (36o + 31).
+        for (int o = 0; o < 4; o++) Assert.Equal(72.0 * o + 44, y[0, o, 1, 1].item<float>());
+    }
+
+    [Fact]
+    public void AnyValueOtherThanZeroAndOneFallsBackToLibTorch()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(32);
+        var conv = nn.Conv2d(8, 8, 3, padding: 1, bias: false);
+        var td = new TimeDistributed(conv);
+        using var ng = no_grad();
+        foreach (float odd in new[] { 0.5f, -1f, 2f, float.NaN })
+        {
+            var x = Spikes([4, 8, 6, 6], 0.3);
+            x[3, 5, 4, 2] = tensor(odd);        // one value, in the last image
+            Assert.Null(BinaryInputConvolution.TryForward(conv, x));
+            var x5 = x.view(2, 2, 8, 6, 6);
+            Assert.Equal(TestUtil.Values(conv.forward(x)), TestUtil.Values(td.forward(x5).flatten(0, 1)));
+        }
+    }
+
+    [Fact]
+    public void AppliesOnlyWithoutGradientToChannelsLastInputsOfHandledShapes()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var conv = nn.Conv2d(8, 16, 3, padding: 1, bias: false);
+        var x = Spikes([2, 8, 8, 8], 0.2);
+        Assert.False(BinaryInputConvolution.Applies(conv, x));                    // the weight needs its gradient
+        using (no_grad())
+        {
+            Assert.True(BinaryInputConvolution.Applies(conv, x));
+            Assert.False(BinaryInputConvolution.Applies(conv, x.contiguous()));  // row-major
+            Assert.False(BinaryInputConvolution.Applies(nn.Conv2d(12, 12, 3, padding: 1), Spikes([2, 12, 8, 8], 0.2)));   // 4-channel groups of 12
+            Assert.False(BinaryInputConvolution.Applies(nn.Conv2d(16, 32, 3, padding: 1), Spikes([2, 16, 8, 8], 0.2)));   // 576 KB of tables
+            Assert.False(BinaryInputConvolution.Applies(nn.Conv2d(8, 8, 3, padding: 1, dilation: 2), x));
+            Assert.False(BinaryInputConvolution.Applies(nn.Conv2d(8, 8, 3, padding: 1, groups: 2), x));
+        }
+        conv.weight!.requires_grad_(false);
+        Assert.True(BinaryInputConvolution.Applies(conv, x));                     // nothing to record
+        Assert.False(BinaryInputConvolution.Applies(conv, x.clone().requires_grad_(true)));
+    }
+
+    /// <summary>A slim ResNet-20 in evaluation with its activations channels-last (its convolutions after the stem by
+    /// lookups) against the same weights channels-first (LibTorch's convolutions): the same outputs to float rounding, and
+    /// the same spikes but for the rare potential within rounding of the threshold.</summary>
+    [Fact]
+    public void ResNetEvaluationEqualsLibTorchConvolutions()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(33);
+        var options = new SpikeKit.Models.ModelOptions(TimeSteps: 2, Width: 0.25, InputChannels: 3, InputSize: 16);
+        var last = SpikeKit.Models.ModelZoo.Create("resnet20", options);
+        var first = SpikeKit.Models.ModelZoo.Create("resnet20", options);
+        first.load_state_dict(last.state_dict());
+        last.Layout = SpikeKit.Models.MemoryLayout.ChannelsLast;
+        first.Layout = SpikeKit.Models.MemoryLayout.ChannelsFirst;
+        var x = randn(6, 3, 16, 16).mul_(3);
+        using var ng = no_grad();
+        (Tensor Out, List<double[]> Spikes) Run(SpikeKit.Models.SpikingNetwork m)
+        {
+            m.eval();
+            m.RecordActivity(true);
+            var o = m.forward(x);
+            return (o, m.Activity().Select(a => TestUtil.Values(a.Spikes)).ToList());
+        }
+        var (lookups, spikes) = Run(last);
+        var (reference, referenceSpikes) = Run(first);
+        double diff = (lookups - reference).abs().max().item<float>();
+        Assert.True(diff <= 1e-4, $"max |Δ| of the outputs {diff:E3}");
+        int firing = spikes.Count(s => s.Contains(1.0));
+        Assert.True(firing >= 10, $"only {firing} of {spikes.Count} layers fire");
+        double flipped = spikes.Zip(referenceSpikes, (a, b) => a.Zip(b).Count(p => p.First != p.Second)).Sum();
+        Assert.True(flipped <= 1e-4 * spikes.Sum(s => s.Length), $"{flipped} spikes differ");
+    }
+}
