@@ -10,19 +10,27 @@ using static TorchSharp.torch;
 namespace SpikeKit.Layers;
 
 /// <summary>
-/// A convolution whose input is binary (spikes, 0 or 1), computed by table lookups instead of multiplications. The input
-/// channels of a pixel are read as bits, in groups of <c>g</c> channels (8, or all 4 when C = 4); for every
+/// A convolution whose input is binary (spikes, 0 or 1), computed by table lookups and sums instead of multiplications.
+/// The input channels of a pixel are read as bits, in groups of <c>g</c> channels (8, or all 4 when C = 4); for every
 /// kernel tap <c>(a, b)</c> and group <c>j</c> a table holds, for each of the <c>2^g</c> bit patterns <c>m</c>, the sum of
 /// the weights of its set bits:
 /// <code>
-/// T[a, b, j, m] = Σ_{i ∈ m} W[:, g·j + i, a, b]        y[n, :, p, q] = bias + Σ_{a, b, j} T[a, b, j, bits_j(x[n, :, s·p − pad + a, s·q − pad + b])]
+/// T[a, b, j, m] = Σ_{i ∈ m} W[:, g·j + i, a, b]        y[n, :, p, q] = Σ_{a, b, j} T[a, b, j, bits_j(x[n, :, s·p − pad + a, s·q − pad + b])]
 /// </code>
 /// which is <c>W ⋆ x</c> for a 0/1 input (zero padding reads the pattern 0, whose entry is 0): k²·C/g vector additions of
 /// C_out lanes per output pixel instead of k²·C multiply-adds, on tables built from the weights at each call (each entry
-/// the entry without its highest bit plus that bit's weights). Used for inference only (no gradient recorded) on channels-last float32 CPU
-/// inputs; every SpikeKit convolution after the first reads spikes. The packing pass checks that every value is exactly
-/// 0 or 1; at any other value (pooled spikes, an image, NaN) the call returns null and the caller convolves as usual.
-/// The sums are those of LibTorch's convolution in another order (equal to float rounding).
+/// the entry without its highest bit plus that bit's weights). The gradients, where the step needs them:
+/// <code>
+/// ∂L/∂W[:, i, a, b] = Σ_{n, p, q : x[n, i, s·p − pad + a, s·q − pad + b] = 1} ∂L/∂y[n, :, p, q]      ∂L/∂x = Wᵀ ⋆ ∂L/∂y
+/// </code>
+/// the weight gradient (4-channel inputs, see <see cref="Applies"/>) a sum of output gradients where the input fired, from
+/// the input's bit patterns (kept in place of the float input, 1 byte per pixel; summed per block of
+/// <see cref="ImagesPerBlock"/> images and the blocks in order, so the same bits for any thread count), the input gradient
+/// LibTorch's: the convolution of ∂L/∂y with the flipped kernel for a stride-1 same convolution, else its transposed
+/// convolution. On channels-last float32 CPU inputs; every
+/// SpikeKit convolution after the first reads spikes. The packing pass checks that every value is exactly 0 or 1; at
+/// any other value (pooled spikes, an image, NaN) the call returns null and the caller convolves as usual. The sums are
+/// those of LibTorch's convolution in another order (equal to float rounding).
 /// </summary>
 internal static unsafe class BinaryInputConvolution
 {
@@ -62,59 +70,260 @@ internal static unsafe class BinaryInputConvolution
         }
     }
 
-    /// <summary>True when <paramref name="conv"/> on <paramref name="x"/> can run here: no gradient to record, a float32 CPU
-    /// input <c>[N, C, H, W]</c> laid out channels-last, C = 4 or a multiple of 8 (4-channel groups of more channels lose to the
+    /// <summary>True when <paramref name="conv"/> on <paramref name="x"/> can run here: a float32 CPU weight and input
+    /// <c>[N, C, H, W]</c>, the input laid out channels-last, C = 4 or a multiple of 8 (4-channel groups of more channels lose to the
     /// dense convolution: 12 → 12 at 16×16, 1.6 vs 1.3 ms), C_out a multiple of 4, a square kernel with zero padding on all
-    /// sides and one stride, no dilation or groups, and tables of at most <see cref="MaxTableBytes"/>.</summary>
+    /// sides and one stride, no dilation or groups, and tables of at most <see cref="MaxTableBytes"/>. When a gradient is
+    /// recorded, only for C = 4 and a 3×3 stride-1 or a 1×1 kernel: there the step's convolution (forward, weight and input
+    /// gradients) is faster than LibTorch's on the same channels-last spikes (4 → 4 at 32×32 on [256, ...]: about 5 vs 7 ms;
+    /// 4 → 8, 1×1, stride 2: 2.1 vs 6 ms); with more channels the weight gradient, and with a 3×3 kernel of stride 2 the
+    /// transposed convolution for the input gradient, make it slower.</summary>
     public static bool Applies(Conv2d conv, Tensor x)
     {
         if (!Vector256.IsHardwareAccelerated || x.dim() != 4 || !CpuKernel.IsCpuFloat32(x) || !CpuKernel.IsChannelsLast(x, 1)) return false;
-        if (is_grad_enabled() && (x.requires_grad || conv.weight!.requires_grad || conv.bias is { requires_grad: true })) return false;
-        return Plan.For(conv, x.shape) is not null;
+        var weight = conv.weight!;
+        if (!CpuKernel.IsCpuFloat32(weight) || Plan.For(conv, x.shape) is not { } plan) return false;
+        return !Records(x, weight) || (plan.Cin == 4 && (plan.K == 1 || (plan.K == 3 && plan.Stride == 1)));
     }
 
+    /// <summary>Whether the call records a gradient of the input or the weight.</summary>
+    static bool Records(Tensor x, Tensor weight) => is_grad_enabled() && (x.requires_grad || weight.requires_grad);
+
     /// <summary><c>conv(x)</c> by table lookups (call only where <see cref="Applies"/>), channels-last like LibTorch's output
-    /// for a channels-last input; null when <paramref name="x"/> holds a value other than 0 and 1.</summary>
+    /// for a channels-last input, with the gradients above when grad mode is on and the input or the weight needs one;
+    /// null when <paramref name="x"/> holds a value other than 0 and 1.</summary>
     public static Tensor? TryForward(Conv2d conv, Tensor x)
     {
         var plan = Plan.For(conv, x.shape) ?? throw new ArgumentException($"{conv.GetName()}: not a convolution of this form");
-        long n = x.shape[0];
+        var weight = conv.weight!;
+        using var patterns = zeros([x.shape[0], plan.Hp, plan.Wp, plan.Groups], ScalarType.Byte);
+        if (!Pack(x, patterns, plan)) return null;
+        bool record = Records(x, weight);
+        var y = record ? WithGradient.apply(x, weight, patterns, plan) : Forward(patterns, weight, plan);
+        if (conv.bias is not { } bias) return y;
+        using var perChannel = bias.view(1, -1, 1, 1);
+        if (!is_grad_enabled() || !(record || bias.requires_grad)) return y.add_(perChannel);
+        using (y) return y.add(perChannel);
+    }
+
+    /// <summary>The lookups in forward; in backward the weight gradient from the kept bit patterns and the input gradient
+    /// by LibTorch's convolutions.</summary>
+    sealed class WithGradient : autograd.SingleTensorFunction<WithGradient>
+    {
+        public override string Name => "SpikeKitBinaryInputConvolution";
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var (x, weight, patterns, plan) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Plan)vars[3]);
+            ctx.save_for_backward([weight, patterns]);
+            ctx.save_data("plan", plan);
+            ctx.save_data("grads", (x.requires_grad, weight.requires_grad));
+            return Forward(patterns, weight, plan);
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+        {
+            var saved = ctx.get_saved_variables();
+            using var weight = saved[0];
+            using var patterns = saved[1];
+            var plan = (Plan)ctx.get_data("plan");
+            var (inputGrad, weightGrad) = ((bool, bool))ctx.get_data("grads");
+            using var gy = CpuKernel.ToChannelsLast(grad_output, 1);
+            Tensor? gx = null;
+            if (inputGrad)
+            {
+                if (plan.Stride == 1 && plan.K % 2 == 1 && plan.Pad == plan.K / 2)
+                {
+                    using var flipped = weight.flip(2, 3);
+                    using var swapped = flipped.transpose(0, 1);
+                    using var kernel = swapped.contiguous();
+                    gx = nn.functional.conv2d(gy, kernel, padding: [plan.Pad, plan.Pad]);
+                }
+                else
+                {
+                    long extraRow = plan.H - ((plan.Ho - 1) * plan.Stride - 2 * plan.Pad + plan.K);
+                    long extraColumn = plan.W - ((plan.Wo - 1) * plan.Stride - 2 * plan.Pad + plan.K);
+                    gx = nn.functional.conv_transpose2d(gy, weight, null, [plan.Stride, plan.Stride], [plan.Pad, plan.Pad], [extraRow, extraColumn]);
+                }
+            }
+            var gw = weightGrad ? WeightGradient(patterns, gy, plan) : null;
+            return [gx!, gw!, null!, null!];
+        }
+    }
+
+    /// <summary>The output of the convolution by lookups from the packed input, parallel over images.</summary>
+    static Tensor Forward(Tensor patterns, Tensor weight, in Plan plan)
+    {
+        long n = patterns.shape[0];
         var y = CpuKernel.EmptyStrided([n, plan.Cout, plan.Ho, plan.Wo], [plan.Ho * plan.Wo * plan.Cout, 1, plan.Wo * plan.Cout, plan.Cout]);
         if (n == 0 || plan.Ho <= 0 || plan.Wo <= 0) return y;
-        var bias = new float[plan.Cout];
-        if (conv.bias is { } b)
-            using (var dense = b.detach().contiguous()) new ReadOnlySpan<float>(CpuKernel.Ptr(dense), plan.Cout).CopyTo(bias);
-        float* src = CpuKernel.Ptr(x), dst = CpuKernel.Ptr(y);
-        long inPlane = plan.H * plan.W * plan.Cin, outPlane = plan.Ho * plan.Wo * plan.Cout;
-        int nonBinary = 0;
-        float* tables = Tables(conv.weight!, plan);
+        byte* src = (byte*)CpuKernel.Ptr(patterns);
+        float* dst = CpuKernel.Ptr(y);
+        long inPlane = plan.Hp * plan.Wp * plan.Groups, outPlane = plan.Ho * plan.Wo * plan.Cout;
+        var p = plan;
+        float* tables = Tables(weight, plan);
         try
         {
-            CpuKernel.ParallelItems(n, inPlane, (start, end) =>
+            CpuKernel.ParallelItems(n, outPlane, (start, end) =>
             {
-                var patterns = (byte*)NativeMemory.AllocZeroed((nuint)(plan.Hp * plan.Wp * plan.Groups));
-                try
-                {
-                    fixed (float* bs = bias)
-                        for (long img = start; img < end && Volatile.Read(ref nonBinary) == 0; img++)
-                        {
-                            if (!Pack(src + img * inPlane, patterns, plan)) { Interlocked.Exchange(ref nonBinary, 1); break; }
-                            Convolve(patterns, tables, bs, dst + img * outPlane, plan);
-                        }
-                }
-                finally
-                {
-                    NativeMemory.Free(patterns);
-                }
+                for (long img = start; img < end; img++) Convolve(src + img * inPlane, tables, dst + img * outPlane, p);
             });
         }
         finally
         {
             NativeMemory.Free(tables);
         }
-        if (nonBinary == 0) return y;
-        y.Dispose();
-        return null;
+        return y;
+    }
+
+    /// <summary>The bit patterns of every image of <paramref name="x"/> into the interior of <paramref name="patterns"/>
+    /// (zero-bordered), parallel over images; false when a value is neither 0 nor 1.</summary>
+    static bool Pack(Tensor x, Tensor patterns, in Plan plan)
+    {
+        long n = x.shape[0], inPlane = plan.H * plan.W * plan.Cin, outPlane = plan.Hp * plan.Wp * plan.Groups;
+        if (n == 0) return true;
+        float* src = CpuKernel.Ptr(x);
+        byte* dst = (byte*)CpuKernel.Ptr(patterns);
+        var p = plan;
+        int nonBinary = 0;
+        CpuKernel.ParallelItems(n, inPlane, (start, end) =>
+        {
+            for (long img = start; img < end && Volatile.Read(ref nonBinary) == 0; img++)
+                if (!PackImage(src + img * inPlane, dst + img * outPlane, p)) Interlocked.Exchange(ref nonBinary, 1);
+        });
+        return nonBinary == 0;
+    }
+
+    /// <summary>Images per block of the weight gradient's partial sums (fixed, so that the sum does not depend on the thread count).</summary>
+    const int ImagesPerBlock = 8;
+
+    /// <summary>
+    /// ∂L/∂W <c>[C_out, 4, k, k]</c> of a 4-channel input from its bit patterns and the channels-last output gradient. For
+    /// each kernel row and 4 output channels, one pass over an image's output pixels keeps, per tap, two 8-lane sums of
+    /// <c>[g, g] ∧ mask(m)</c> in registers: the pixel's 4 gradient values twice, kept in the lanes of the input channels set
+    /// in the tap's pattern m (lanes 0–3 channel 0, 4–7 channel 1; then channels 2 and 3): no branch, no store per pixel.
+    /// Per block of images in parallel; the blocks' sums added in block order.
+    /// </summary>
+    static Tensor WeightGradient(Tensor patterns, Tensor gy, in Plan plan)
+    {
+        long n = patterns.shape[0], blocks = (n + ImagesPerBlock - 1) / ImagesPerBlock;
+        int size = plan.K * plan.K * 4 * plan.Cout;                                        // [a, b, i, o]
+        long inPlane = plan.Hp * plan.Wp, outPlane = plan.Ho * plan.Wo * plan.Cout;
+        var partial = (float*)NativeMemory.AllocZeroed((nuint)(blocks * size), sizeof(float));
+        var total = new float[size];
+        try
+        {
+            byte* src = (byte*)CpuKernel.Ptr(patterns);
+            float* g = CpuKernel.Ptr(gy);
+            var p = plan;
+            CpuKernel.ParallelItems(blocks, ImagesPerBlock * outPlane, (start, end) =>
+            {
+                fixed (float* masks = ChannelMasks)
+                    for (long block = start; block < end; block++)
+                        for (long img = block * ImagesPerBlock; img < Math.Min(n, (block + 1) * ImagesPerBlock); img++)
+                            Accumulate(src + img * inPlane, g + img * outPlane, masks, partial + block * size, p);
+            });
+            for (long block = 0; block < blocks; block++)
+                for (int e = 0; e < size; e++) total[e] += partial[block * size + e];
+        }
+        finally
+        {
+            NativeMemory.Free(partial);
+        }
+        using var abio = tensor(total, [plan.K, plan.K, 4, plan.Cout]);
+        using var oiab = abio.permute(3, 2, 0, 1);
+        return oiab.contiguous();
+    }
+
+    /// <summary>For each 4-bit pattern m, two 8-lane masks: lanes 0–3 set when channel 0 is in m, 4–7 when channel 1; then
+    /// the same for channels 2 and 3.</summary>
+    static readonly float[] ChannelMasks = MakeChannelMasks();
+
+    static float[] MakeChannelMasks()
+    {
+        var masks = new float[16 * 16];
+        float set = BitConverter.Int32BitsToSingle(-1);
+        for (int m = 0; m < 16; m++)
+            for (int lane = 0; lane < 16; lane++)
+                masks[m * 16 + lane] = (m >> (lane / 4) & 1) != 0 ? set : 0f;
+        return masks;
+    }
+
+    /// <summary>One image's share of the weight gradient into <paramref name="sums"/> <c>[a, b, i, o]</c> (k ≤ 3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Accumulate(byte* patterns, float* gy, float* masks, float* sums, in Plan plan)
+    {
+        int cout = plan.Cout, k = plan.K, stride = plan.Stride;
+        long wp = plan.Wp, wo = plan.Wo, ho = plan.Ho;
+        for (int a = 0; a < k; a++)
+            for (int c = 0; c < cout; c += 4)
+            {
+                Vector256<float> s0 = default, t0 = default, s1 = default, t1 = default, s2 = default, t2 = default;
+                Vector256<float> u0 = default, v0 = default, u1 = default, v1 = default, u2 = default, v2 = default;
+                for (long p = 0; p < ho; p++)
+                {
+                    byte* row = patterns + (p * stride + a) * wp;
+                    float* gRow = gy + p * wo * cout + c;
+                    long q = 0;
+                    for (; q + 2 <= wo; q += 2)     // two pixels, two sets of sums: twice the additions in flight
+                    {
+                        var g = Vector256.Create(Vector128.Load(gRow + q * cout), Vector128.Load(gRow + q * cout));
+                        var h = Vector256.Create(Vector128.Load(gRow + (q + 1) * cout), Vector128.Load(gRow + (q + 1) * cout));
+                        byte* l = row + q * stride, r = l + stride;
+                        float* m0 = masks + l[0] * 16, n0 = masks + r[0] * 16;
+                        s0 += g & Vector256.Load(m0);
+                        t0 += g & Vector256.Load(m0 + 8);
+                        u0 += h & Vector256.Load(n0);
+                        v0 += h & Vector256.Load(n0 + 8);
+                        if (k == 3)
+                        {
+                            float* m1 = masks + l[1] * 16, m2 = masks + l[2] * 16, n1 = masks + r[1] * 16, n2 = masks + r[2] * 16;
+                            s1 += g & Vector256.Load(m1);
+                            t1 += g & Vector256.Load(m1 + 8);
+                            s2 += g & Vector256.Load(m2);
+                            t2 += g & Vector256.Load(m2 + 8);
+                            u1 += h & Vector256.Load(n1);
+                            v1 += h & Vector256.Load(n1 + 8);
+                            u2 += h & Vector256.Load(n2);
+                            v2 += h & Vector256.Load(n2 + 8);
+                        }
+                    }
+                    for (; q < wo; q++)
+                    {
+                        var g = Vector256.Create(Vector128.Load(gRow + q * cout), Vector128.Load(gRow + q * cout));
+                        byte* l = row + q * stride;
+                        float* m0 = masks + l[0] * 16;
+                        s0 += g & Vector256.Load(m0);
+                        t0 += g & Vector256.Load(m0 + 8);
+                        if (k == 3)
+                        {
+                            float* m1 = masks + l[1] * 16, m2 = masks + l[2] * 16;
+                            s1 += g & Vector256.Load(m1);
+                            t1 += g & Vector256.Load(m1 + 8);
+                            s2 += g & Vector256.Load(m2);
+                            t2 += g & Vector256.Load(m2 + 8);
+                        }
+                    }
+                }
+                s0 += u0; t0 += v0; s1 += u1; t1 += v1; s2 += u2; t2 += v2;
+                Store(sums, a * k, cout, c, s0, t0);
+                if (k == 3)
+                {
+                    Store(sums, a * k + 1, cout, c, s1, t1);
+                    Store(sums, a * k + 2, cout, c, s2, t2);
+                }
+            }
+    }
+
+    /// <summary>Adds tap <paramref name="tap"/>'s sums (channels 0, 1 in <paramref name="low"/>, 2, 3 in <paramref name="high"/>,
+    /// 4 output channels from <paramref name="c"/> each) into <c>sums[tap, i, c …]</c>.</summary>
+    static void Store(float* sums, int tap, int cout, int c, Vector256<float> low, Vector256<float> high)
+    {
+        float* t = sums + tap * 4 * cout + c;
+        (Vector128.Load(t) + low.GetLower()).Store(t);
+        (Vector128.Load(t + cout) + low.GetUpper()).Store(t + cout);
+        (Vector128.Load(t + 2 * cout) + high.GetLower()).Store(t + 2 * cout);
+        (Vector128.Load(t + 3 * cout) + high.GetUpper()).Store(t + 3 * cout);
     }
 
     /// <summary>The tables, kernel row by kernel row, <see cref="Plan.Lookups"/> per row of <see cref="Plan.Entries"/> entries
@@ -148,7 +357,7 @@ internal static unsafe class BinaryInputConvolution
     /// <summary>One image's bit patterns into the interior of the zero-bordered buffer; false at the first value that is
     /// neither 0 nor 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static bool Pack(float* image, byte* patterns, in Plan plan)
+    static bool PackImage(float* image, byte* patterns, in Plan plan)
     {
         long i = 0, rowSlots = plan.Wp * plan.Groups;
         for (long r = 0; r < plan.H; r++)
@@ -175,10 +384,10 @@ internal static unsafe class BinaryInputConvolution
         return true;
     }
 
-    /// <summary>One image's output pixels <c>[Ho, Wo, C_out]</c>: the bias plus one table entry per lookup, four pixels of a
+    /// <summary>One image's output pixels <c>[Ho, Wo, C_out]</c>: one table entry per lookup summed, four pixels of a
     /// row at a time (four independent sums keep the adder busy; one sum alone waits on each addition).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Convolve(byte* patterns, float* tables, float* bias, float* output, in Plan plan)
+    static void Convolve(byte* patterns, float* tables, float* output, in Plan plan)
     {
         int cout = plan.Cout, lookups = plan.Lookups, k = plan.K;
         long stripe = (long)plan.Entries * cout, rowSlots = plan.Wp * plan.Groups, step = plan.Stride * plan.Groups;
@@ -193,8 +402,7 @@ internal static unsafe class BinaryInputConvolution
                 if (cout % 8 == 0)
                     for (int c = 0; c < cout; c += 8)
                     {
-                        var b = Vector256.Load(bias + c);
-                        Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b;
+                        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
                         float* t = tables + c;
                         for (int a = 0; a < k; a++)
                         {
@@ -213,8 +421,7 @@ internal static unsafe class BinaryInputConvolution
                 else
                     for (int c = 0; c < cout; c += 4)
                     {
-                        var b = Vector128.Load(bias + c);
-                        Vector128<float> a0 = b, a1 = b, a2 = b, a3 = b;
+                        Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
                         float* t = tables + c;
                         for (int a = 0; a < k; a++)
                         {
@@ -236,7 +443,7 @@ internal static unsafe class BinaryInputConvolution
                 byte* corner = first + q * step;
                 for (int c = 0; c < cout; c += 4)
                 {
-                    var acc = Vector128.Load(bias + c);
+                    var acc = Vector128<float>.Zero;
                     float* t = tables + c;
                     for (int a = 0; a < k; a++)
                     {

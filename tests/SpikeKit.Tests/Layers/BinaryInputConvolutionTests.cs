@@ -7,8 +7,8 @@ namespace SpikeKit.Tests.Layers;
 
 /// <summary>
 /// The table-lookup convolution of spikes (<see cref="BinaryInputConvolution"/>) against LibTorch's convolution of the same
-/// channels-last 0/1 input: exactly equal where every sum is exact (integer weights), equal to float rounding otherwise;
-/// when it applies, and that any value other than 0 and 1 sends the call back to LibTorch.
+/// channels-last 0/1 input: exactly equal where every sum is exact (integer weights), equal to float rounding otherwise,
+/// with its gradients; when it applies, and that any value other than 0 and 1 sends the call back to LibTorch.
 /// </summary>
 public class BinaryInputConvolutionTests
 {
@@ -44,6 +44,47 @@ public class BinaryInputConvolutionTests
         conv.weight!.copy_(randint(-4, 5, conv.weight.shape));
         if (bias) conv.bias!.copy_(randint(-4, 5, conv.bias.shape));
         Assert.Equal(TestUtil.Values(conv.forward(x)), TestUtil.Values(BinaryInputConvolution.TryForward(conv, x)!));
+    }
+
+    /// <summary>The step's convolution of 4-channel spikes (the slim ResNet's first stage and its shortcut) with gradients:
+    /// the output and the input, weight and bias gradients of LibTorch's convolution of the same channels-last input
+    /// (<see cref="TimeDistributed.Fused"/> off), on [T, B, ...] through the wrapper as the models call it.</summary>
+    [Theory]
+    [InlineData(4, 3, 1, 32, 32, false)]
+    [InlineData(12, 3, 1, 7, 9, true)]       // 12 outputs (three quads), odd sides
+    [InlineData(8, 1, 2, 15, 15, false)]     // the 1×1 stride-2 shortcut, odd side
+    [InlineData(4, 1, 1, 6, 5, true)]
+    public void GradientsOfFourChannelSpikesEqualLibTorch(long outC, long k, long stride, long h, long w, bool bias)
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(34);
+        var conv = nn.Conv2d(4, outC, k, stride: stride, padding: k / 2, bias: bias);
+        var x0 = Spikes([3 * 11, 4, h, w], 0.2).view(3, 11, 4, h, w);
+        Assert.True(BinaryInputConvolution.Applies(conv, x0.flatten(0, 1).requires_grad_(true)));
+        Tensor? g = null;
+        (Tensor Y, Tensor Gx, Tensor Gw, Tensor? Gb) Run(TimeDistributed td)
+        {
+            conv.zero_grad();
+            var x = x0.detach().requires_grad_(true);
+            var y = td.forward(x);
+            g ??= randn(y.shape);
+            y.backward([g]);
+            return (y.detach(), x.grad!, conv.weight!.grad!.clone(), bias ? conv.bias!.grad!.clone() : null);
+        }
+        var a = Run(new TimeDistributed(conv));
+        var b = Run(new TimeDistributed(conv) { Fused = false });
+        Close(b.Y, a.Y, 1e-6, "output");
+        Close(b.Gx, a.Gx, 1e-6, "input gradient");
+        Close(b.Gw, a.Gw, 1e-5, "weight gradient");     // sums of ~30 000 terms, in another order
+        if (bias) Close(b.Gb!, a.Gb!, 1e-6, "bias gradient");
+    }
+
+    static void Close(Tensor expected, Tensor actual, double tol, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double scale = expected.abs().max().item<float>(), diff = (expected - actual).abs().max().item<float>();
+        Assert.True(scale > 0.1 && diff <= tol * scale, $"{what}: max |Δ| {diff:E3} at scale {scale:E3}");
     }
 
     /// <summary>One output written out: a 4-channel pixel at the centre of a 3×3 kernel, its neighbours empty.</summary>
@@ -91,7 +132,9 @@ public class BinaryInputConvolutionTests
         using var scope = NewDisposeScope();
         var conv = nn.Conv2d(8, 16, 3, padding: 1, bias: false);
         var x = Spikes([2, 8, 8, 8], 0.2);
-        Assert.False(BinaryInputConvolution.Applies(conv, x));                    // the weight needs its gradient
+        Assert.False(BinaryInputConvolution.Applies(conv, x));                    // a gradient of 8 channels
+        Assert.True(BinaryInputConvolution.Applies(nn.Conv2d(4, 8, 3, padding: 1), Spikes([2, 4, 8, 8], 0.2)));
+        Assert.False(BinaryInputConvolution.Applies(nn.Conv2d(4, 8, 3, stride: 2, padding: 1), Spikes([2, 4, 8, 8], 0.2)));
         using (no_grad())
         {
             Assert.True(BinaryInputConvolution.Applies(conv, x));
@@ -104,6 +147,7 @@ public class BinaryInputConvolutionTests
         conv.weight!.requires_grad_(false);
         Assert.True(BinaryInputConvolution.Applies(conv, x));                     // nothing to record
         Assert.False(BinaryInputConvolution.Applies(conv, x.clone().requires_grad_(true)));
+        using (no_grad()) Assert.True(BinaryInputConvolution.Applies(conv, x.clone().requires_grad_(true)));
     }
 
     /// <summary>A slim ResNet-20 in evaluation with its activations channels-last (its convolutions after the stem by
@@ -138,5 +182,41 @@ public class BinaryInputConvolutionTests
         Assert.True(firing >= 10, $"only {firing} of {spikes.Count} layers fire");
         double flipped = spikes.Zip(referenceSpikes, (a, b) => a.Zip(b).Count(p => p.First != p.Second)).Sum();
         Assert.True(flipped <= 1e-4 * spikes.Sum(s => s.Length), $"{flipped} spikes differ");
+    }
+}
+
+/// <summary>The weight gradient of the convolution of spikes sums per fixed block of images: the same bits with 1 and 2
+/// intra-op threads (alone: the thread count is global).</summary>
+[Collection(nameof(SpikeKit.Tests.Experiments.BitExactRunsCollection))]
+public class BinaryInputConvolutionThreadTests
+{
+    [Fact]
+    public void WeightGradientHasTheSameBitsForAnyThreadCount()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        manual_seed(35);
+        var conv = nn.Conv2d(4, 8, 3, padding: 1, bias: false);
+        var x = CpuKernel.ToChannelsLast(rand(70, 4, 12, 12).lt(0.2).to_type(ScalarType.Float32), 1);
+        var g = randn(70, 8, 12, 12);
+        double[] Gradient(int threads)
+        {
+            int before = get_num_threads();
+            set_num_threads(threads);
+            try
+            {
+                conv.zero_grad();
+                var y = BinaryInputConvolution.TryForward(conv, x)!;
+                y.backward([g]);
+                return TestUtil.Values(conv.weight!.grad!);
+            }
+            finally
+            {
+                set_num_threads(before);
+            }
+        }
+        var one = Gradient(1);
+        Assert.Equal(one, Gradient(2));
+        Assert.Contains(one, v => Math.Abs(v) > 1);
     }
 }
