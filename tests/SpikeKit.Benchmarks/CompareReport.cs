@@ -198,8 +198,11 @@ static partial class Compare
             if (nets.Count == 0) return;
             L($"## Convolutions alone: the roofline of each step ({s.Threads[0]} thread)");
             L();
-            L("The harness times the network's convolutions by themselves, forward + backward with the shapes of one training step");
-            L("(weight gradients everywhere, input gradients everywhere but on the image), in workers of the same group as the steps:");
+            L("The harness times the network's convolutions by themselves, forward + backward with the shapes and kinds of input of one");
+            L("training step (weight gradients everywhere, input gradients everywhere but on the image; the stem on a random image, the");
+            L("others on spikes, 0/1 with 20 % ones, which SpikeKit's channels-last convolution of spikes reads as bits; the reference");
+            L("CNN's second convolution reads pooled spikes in its step, where both sides run LibTorch's convolution, whose time does");
+            L("not depend on the values), in workers of the same group as the steps:");
             L("on SpikeKit (TorchSharp, LibTorch 2.10) with SpikeKit's shapes (the stem once on `[B, ...]`, the rest on `[T·B, ...]`),");
             L("and on PyTorch 1.13 with the same shapes and with the peers' own layouts (snnTorch: every convolution on `[B, ...]`,");
             L("T times; SpikingJelly: all on `[T·B, ...]`, the stem included). **Overhead** = (step − convolutions) / convolutions:");

@@ -47,7 +47,12 @@ static partial class Worker
     /// <summary>A convolution of the training step, called the way the step calls it: the stem's module itself on the image
     /// <c>[B, ...]</c> (no input gradient), every other one through the model's <see cref="TimeDistributed"/> wrapper on
     /// <c>[T, B, ...]</c> (so that whatever that wrapper does for the step, e.g. a different input-gradient kernel, is timed too).</summary>
-    sealed record ConvCall(string Name, Conv2d Conv, Func<Tensor, Tensor> Forward, long[] InputShape, bool InputGrad);
+    sealed record ConvCall(string Name, Conv2d Conv, Func<Tensor, Tensor> Forward, long[] InputShape, bool InputGrad)
+    {
+        /// <summary>An input like the step's (row-major): the stem (the one convolution without an input gradient) reads the
+        /// image, here uniform random values; every other convolution reads spikes, here 0/1 with 20 % ones.</summary>
+        public Tensor StepLikeInput() => InputGrad ? rand(InputShape).lt(0.2).to_type(ScalarType.Float32) : rand(InputShape);
+    }
 
     static List<ConvCall> ConvCalls(SpikingNetwork model, long batch)
     {
@@ -73,7 +78,8 @@ static partial class Worker
         model.Layout == MemoryLayout.ChannelsLast && t.dim() >= 4 ? SpikeKit.Kernels.CpuKernel.ToChannelsLast(t, (int)t.dim() - 3) : t;
 
     /// <summary>The network's convolutions alone, in forward order: forward + backward (weight gradient, and the input
-    /// gradient where the step needs it) on the shapes of one training step, with a fixed upstream gradient.</summary>
+    /// gradient where the step needs it) on the shapes and kinds of input of one training step (<see cref="ConvCall.StepLikeInput"/>;
+    /// <c>--input rand</c>: all on uniform random values), with a fixed upstream gradient.</summary>
     sealed class ConvsWork : IWork
     {
         readonly List<(ConvCall Call, Tensor X, Tensor G)> _calls = [];
@@ -86,7 +92,7 @@ static partial class Worker
             double macs = 0;
             foreach (var c in ConvCalls(model, a.Int("batch", 64)))
             {
-                var x = InLayoutOf(model, a.Str("input", "rand") == "spikes" ? rand(c.InputShape).lt(0.2).to_type(ScalarType.Float32) : rand(c.InputShape));
+                var x = InLayoutOf(model, a.Str("input", "step") == "rand" ? rand(c.InputShape) : c.StepLikeInput());
                 Tensor g;
                 using (no_grad())
                 using (var y = c.Forward(x))
@@ -161,7 +167,7 @@ static partial class Worker
                         {
                             bool stem = stems.Contains(node.Name);
                             var call = convs[node.Name];
-                            Add("conv", node.Name, rand(call.InputShape), call.InputGrad, call.Forward);
+                            Add("conv", node.Name, call.StepLikeInput(), call.InputGrad, call.Forward);
                             if (node.Norm is { } norm)
                                 Add("norm", node.NormName!, randn([stem ? 1 : t, b, .. node.Shape]), true, norm.forward);
                             break;

@@ -199,7 +199,8 @@ def conv_calls(net, steps, batch, width, layout):
 
 class ConvsWork:
     """The network's convolutions alone: forward + backward (weight gradient, and the input gradient wherever the step
-    needs it, i.e. everywhere but on the image) with the shapes of one training step, in forward order. --layout all
+    needs it, i.e. everywhere but on the image) with the shapes and kinds of input of one training step, in forward order
+    (the stem on a uniform random image, the others on spikes, 0/1 with 20 % ones). --layout all
     times the three layouts one after the other (in turn first) and reports each ("spikekit_ms", "perstep_ms",
     "multi_ms"); the step's "ms" is then their sum."""
 
@@ -216,7 +217,8 @@ class ConvsWork:
             self.models.append(model)
             prepared = []
             for m, shape, grad in calls:
-                x = torch.rand(shape)
+                # the step's kinds of input: the image (uniform random) for the stem, spikes (0/1, 20 % ones) elsewhere
+                x = torch.rand(shape).lt(0.2).float() if grad else torch.rand(shape)
                 with torch.no_grad():
                     g = torch.randn_like(m(x))
                 prepared.append((m, x, grad, g))

@@ -96,11 +96,15 @@ internal static unsafe class BinaryInputConvolution
     {
         var plan = Plan.For(conv, x.shape) ?? throw new ArgumentException($"{conv.GetName()}: not a convolution of this form");
         var weight = conv.weight!;
-        using var patterns = zeros([x.shape[0], plan.Hp, plan.Wp, plan.Groups], ScalarType.Byte);
-        if (!Pack(x, patterns, plan)) return null;
         bool record = Records(x, weight);
-        var y = record ? WithGradient.apply(x, weight, patterns, plan) : Forward(patterns, weight, plan);
-        if (conv.bias is not { } bias) return y;
+        Tensor? y;
+        if (record)
+        {
+            using var patterns = zeros([x.shape[0], plan.Hp, plan.Wp, plan.Groups], ScalarType.Byte);
+            y = Pack(x, patterns, plan) ? WithGradient.apply(x, weight, patterns, plan) : null;
+        }
+        else y = Forward(weight, plan, x, null);
+        if (y is null || conv.bias is not { } bias) return y;
         using var perChannel = bias.view(1, -1, 1, 1);
         if (!is_grad_enabled() || !(record || bias.requires_grad)) return y.add_(perChannel);
         using (y) return y.add(perChannel);
@@ -118,7 +122,7 @@ internal static unsafe class BinaryInputConvolution
             ctx.save_for_backward([weight, patterns]);
             ctx.save_data("plan", plan);
             ctx.save_data("grads", (x.requires_grad, weight.requires_grad));
-            return Forward(patterns, weight, plan);
+            return Forward(weight, plan, null, patterns)!;
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
@@ -151,29 +155,50 @@ internal static unsafe class BinaryInputConvolution
         }
     }
 
-    /// <summary>The output of the convolution by lookups from the packed input, parallel over images.</summary>
-    static Tensor Forward(Tensor patterns, Tensor weight, in Plan plan)
+    /// <summary>The output of the convolution by lookups, parallel over images: from the packed input
+    /// <paramref name="patterns"/>, or from <paramref name="x"/>, each image packed just before its convolution (null when a
+    /// value is neither 0 nor 1).</summary>
+    static Tensor? Forward(Tensor weight, in Plan plan, Tensor? x, Tensor? patterns)
     {
-        long n = patterns.shape[0];
+        long n = (x ?? patterns)!.shape[0];
         var y = CpuKernel.EmptyStrided([n, plan.Cout, plan.Ho, plan.Wo], [plan.Ho * plan.Wo * plan.Cout, 1, plan.Wo * plan.Cout, plan.Cout]);
         if (n == 0 || plan.Ho <= 0 || plan.Wo <= 0) return y;
-        byte* src = (byte*)CpuKernel.Ptr(patterns);
-        float* dst = CpuKernel.Ptr(y);
-        long inPlane = plan.Hp * plan.Wp * plan.Groups, outPlane = plan.Ho * plan.Wo * plan.Cout;
+        byte* packed = patterns is null ? null : (byte*)CpuKernel.Ptr(patterns);
+        float* src = x is null ? null : CpuKernel.Ptr(x), dst = CpuKernel.Ptr(y);
+        long xPlane = plan.H * plan.W * plan.Cin, inPlane = plan.Hp * plan.Wp * plan.Groups, outPlane = plan.Ho * plan.Wo * plan.Cout;
         var p = plan;
+        int nonBinary = 0;
         float* tables = Tables(weight, plan);
         try
         {
             CpuKernel.ParallelItems(n, outPlane, (start, end) =>
             {
-                for (long img = start; img < end; img++) Convolve(src + img * inPlane, tables, dst + img * outPlane, p);
+                byte* scratch = packed is null ? (byte*)NativeMemory.AllocZeroed((nuint)inPlane) : null;
+                try
+                {
+                    for (long img = start; img < end; img++)
+                    {
+                        if (scratch is not null && (Volatile.Read(ref nonBinary) != 0 || !PackImage(src + img * xPlane, scratch, p)))
+                        {
+                            Interlocked.Exchange(ref nonBinary, 1);
+                            break;
+                        }
+                        Convolve(scratch is not null ? scratch : packed + img * inPlane, tables, dst + img * outPlane, p);
+                    }
+                }
+                finally
+                {
+                    if (scratch is not null) NativeMemory.Free(scratch);
+                }
             });
         }
         finally
         {
             NativeMemory.Free(tables);
         }
-        return y;
+        if (nonBinary == 0) return y;
+        y.Dispose();
+        return null;
     }
 
     /// <summary>The bit patterns of every image of <paramref name="x"/> into the interior of <paramref name="patterns"/>

@@ -1,6 +1,7 @@
 using SpikeKit.Kernels;
 using SpikeKit.Layers;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SpikeKit.Tests.Layers;
@@ -150,38 +151,38 @@ public class BinaryInputConvolutionTests
         using (no_grad()) Assert.True(BinaryInputConvolution.Applies(conv, x.clone().requires_grad_(true)));
     }
 
-    /// <summary>A slim ResNet-20 in evaluation with its activations channels-last (its convolutions after the stem by
-    /// lookups) against the same weights channels-first (LibTorch's convolutions): the same outputs to float rounding, and
-    /// the same spikes but for the rare potential within rounding of the threshold.</summary>
+    /// <summary>A slim ResNet-20 in evaluation (channels-last): every convolution after the stem reads spikes the lookups
+    /// take, and on the spikes its neuron fired (recorded) the lookups give LibTorch's convolution of them (compared per
+    /// layer: a spike flipped by rounding near the threshold would change every layer after it).</summary>
     [Fact]
-    public void ResNetEvaluationEqualsLibTorchConvolutions()
+    public void ResNetEvaluationSpikesConvolveByLookups()
     {
         SpikeKit.Native.TorchNative.EnsureLoaded();
         using var scope = NewDisposeScope();
         manual_seed(33);
-        var options = new SpikeKit.Models.ModelOptions(TimeSteps: 2, Width: 0.25, InputChannels: 3, InputSize: 16);
-        var last = SpikeKit.Models.ModelZoo.Create("resnet20", options);
-        var first = SpikeKit.Models.ModelZoo.Create("resnet20", options);
-        first.load_state_dict(last.state_dict());
-        last.Layout = SpikeKit.Models.MemoryLayout.ChannelsLast;
-        first.Layout = SpikeKit.Models.MemoryLayout.ChannelsFirst;
-        var x = randn(6, 3, 16, 16).mul_(3);
+        var model = SpikeKit.Models.ModelZoo.Create("resnet20", new SpikeKit.Models.ModelOptions(TimeSteps: 2, Width: 0.25, InputChannels: 3, InputSize: 16));
+        Assert.Equal(SpikeKit.Models.MemoryLayout.ChannelsLast, model.Layout);
+        model.eval();
+        model.RecordActivity(true);
         using var ng = no_grad();
-        (Tensor Out, List<double[]> Spikes) Run(SpikeKit.Models.SpikingNetwork m)
+        model.forward(randn(6, 3, 16, 16).mul_(3));
+        var graph = model.Graph();
+        var nodes = graph.Nodes.ToDictionary(n => n.Name);
+        int checkedConvs = 0, firing = 0;
+        foreach (var node in graph.Nodes.Where(n => n.Op == SpikeKit.Models.GraphOp.Conv && nodes[n.Inputs[0]].Op == SpikeKit.Models.GraphOp.Neuron))
         {
-            m.eval();
-            m.RecordActivity(true);
-            var o = m.forward(x);
-            return (o, m.Activity().Select(a => TestUtil.Values(a.Spikes)).ToList());
+            var conv = (Conv2d)node.Module!;
+            var spikes = ((SpikeKit.Neurons.SpikingNeuron)nodes[node.Inputs[0]].Module!).Activity!.Value.Spikes;
+            var x = spikes.flatten(0, 1);
+            Assert.True(BinaryInputConvolution.Applies(conv, x), $"{node.Name}: {string.Join("x", x.shape)}");
+            var lookups = new TimeDistributed(conv).forward(spikes).flatten(0, 1);
+            checkedConvs++;
+            if (x.sum().item<float>() == 0) { Assert.Equal(0f, lookups.abs().max().item<float>()); continue; }
+            Close(conv.forward(x), lookups, 1e-6, node.Name);
+            firing++;
         }
-        var (lookups, spikes) = Run(last);
-        var (reference, referenceSpikes) = Run(first);
-        double diff = (lookups - reference).abs().max().item<float>();
-        Assert.True(diff <= 1e-4, $"max |Δ| of the outputs {diff:E3}");
-        int firing = spikes.Count(s => s.Contains(1.0));
-        Assert.True(firing >= 10, $"only {firing} of {spikes.Count} layers fire");
-        double flipped = spikes.Zip(referenceSpikes, (a, b) => a.Zip(b).Count(p => p.First != p.Second)).Sum();
-        Assert.True(flipped <= 1e-4 * spikes.Sum(s => s.Length), $"{flipped} spikes differ");
+        Assert.Equal(20, checkedConvs);     // two in each of the 9 blocks and the 2 shortcuts
+        Assert.True(firing >= 12, $"only {firing} of 20 inputs hold a spike");
     }
 }
 
