@@ -461,7 +461,7 @@ static partial class Compare
             L("PyTorch: `tests/reference/bench_peer.py worker ...`). The `compare` command starts all workers of a group (one");
             L("workload at one T and thread count), then steps them **in alternation**, one step each per round, the first worker");
             L("of round r being worker r mod n, so all sides see the same background load; it reports the **median** (and the");
-            L("25th–75th percentile) of the timed steps after warm-up steps (fewer rounds at large T; the counts are in the detail");
+            L("25th–75th percentile) of the timed steps after warm-up steps (30 after 5 at T = 4, fewer at other T; the counts are in the detail");
             L("tables). Peak memory is the worker process's peak resident set (`VmHWM` in `/proc/self/status`, read the same way on");
             L("both sides) after all its steps; \"before\" is the RSS after setup, before the first step.");
             L();
