@@ -24,35 +24,58 @@ internal static class CpuKernel
     /// <summary>Number of <see cref="Chunk"/>s covering <paramref name="n"/> elements.</summary>
     public static long Chunks(long n) => (n + Chunk - 1) / Chunk;
 
-    /// <summary>Runs <paramref name="body"/> over [0, n) in ranges aligned to <see cref="Chunk"/>, one range per intra-op thread
-    /// (LibTorch's OpenMP team, <see cref="OpenMpTeam"/>).</summary>
+    /// <summary>Runs <paramref name="body"/> over [0, n) in ranges of one <see cref="Chunk"/> (the last one shorter) on the
+    /// intra-op threads (LibTorch's OpenMP team, <see cref="OpenMpTeam"/>), shared as <see cref="Share"/> says.</summary>
     public static void ParallelChunks(long n, Action<long, long> body)
     {
         long chunks = Chunks(n);
         int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)Math.Min(chunks, int.MaxValue)));
         if (threads == 1) { body(0, n); return; }
-        OpenMpTeam.Run(threads, k =>
-        {
-            long per = (chunks + threads - 1) / threads;
-            long start = Math.Min(n, k * per * Chunk), end = Math.Min(n, (k + 1) * per * Chunk);
-            if (start < end) body(start, end);
-        });
+        Share(threads, chunks, (c0, c1) => body(c0 * Chunk, Math.Min(n, c1 * Chunk)));
     }
 
     /// <summary>Runs <paramref name="body"/> over items [0, count) of <paramref name="itemSize"/> elements each (planes,
-    /// rows), in contiguous ranges, one per intra-op thread, when there are at least two <see cref="Chunk"/>s of work.</summary>
+    /// rows), in ranges of at least a <see cref="Chunk"/> of elements on the intra-op threads when there are at least two
+    /// such ranges, shared as <see cref="Share"/> says.</summary>
     public static void ParallelItems(long count, long itemSize, Action<long, long> body)
     {
         long perUnit = Math.Max(1, Chunk / Math.Max(1, itemSize));
         long units = (count + perUnit - 1) / perUnit;
         int threads = Math.Max(1, Math.Min(torch.get_num_threads(), (int)Math.Min(units, int.MaxValue)));
         if (threads == 1) { body(0, count); return; }
+        Share(threads, units, (u0, u1) => body(u0 * perUnit, Math.Min(count, u1 * perUnit)));
+    }
+
+    /// <summary>Work units [0, units) on <paramref name="threads"/> threads: thread k owns the k-th contiguous share and
+    /// takes its units from the front, one at a time; a thread done with its share then takes units from the back of the
+    /// others' shares. On a quiet machine every thread runs
+    /// its own share, as a fixed split does (the same thread touches the same memory in forward and backward); on a busy
+    /// one a thread that loses its core for a while leaves the rest of its share to the others instead of holding up the
+    /// whole loop. What a unit computes does not depend on which thread runs it.</summary>
+    static void Share(int threads, long units, Action<long, long> body)
+    {
+        long per = (units + threads - 1) / threads;
+        var shares = new long[threads * 8];     // per share, on its own cache line: (next from the front) << 32 | (end)
+        for (int k = 0; k < threads; k++) shares[k * 8] = Math.Min(units, k * per) << 32 | Math.Min(units, (k + 1) * per);
         OpenMpTeam.Run(threads, k =>
         {
-            long per = (count + threads - 1) / threads;
-            long start = Math.Min(count, k * per), end = Math.Min(count, (k + 1) * per);
-            if (start < end) body(start, end);
+            for (long u; (u = Take(shares, k, fromBack: false)) >= 0;) body(u, u + 1);
+            for (int other = 1; other < threads; other++)
+                for (long u; (u = Take(shares, (k + other) % threads, fromBack: true)) >= 0;) body(u, u + 1);
         });
+    }
+
+    /// <summary>The next unit of share <paramref name="k"/> from its front or its back, or −1 when none is left (one
+    /// compare-and-swap on the share's (front, end) pair, so a unit is taken exactly once).</summary>
+    static long Take(long[] shares, int k, bool fromBack)
+    {
+        while (true)
+        {
+            long state = Volatile.Read(ref shares[k * 8]), front = state >>> 32, end = state & 0xFFFFFFFF;
+            if (front >= end) return -1;
+            long next = fromBack ? front << 32 | (end - 1) : (front + 1) << 32 | end;
+            if (Interlocked.CompareExchange(ref shares[k * 8], next, state) == state) return fromBack ? end - 1 : front;
+        }
     }
 
     /// <summary>

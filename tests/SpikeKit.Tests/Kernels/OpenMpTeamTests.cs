@@ -58,4 +58,39 @@ public class OpenMpTeamTests
         OpenMpTeam.Run(2, k => Interlocked.Add(ref sum, k + 1));
         Assert.Equal(3, sum);
     }
+
+    /// <summary>The kernels' loops (<c>CpuKernel.ParallelChunks</c>) run every chunk exactly once, and a thread held up in
+    /// its first chunk (here: 300 ms asleep, as a thread that lost its core) has the rest of its share taken over by the other.</summary>
+    [Fact]
+    public void ALoopRunsEveryChunkOnceAndAStalledThreadsShareIsTakenOver()
+    {
+        SpikeKit.Native.TorchNative.EnsureLoaded();
+        if (TorchSharp.torch.get_num_threads() < 2)
+        {
+            Console.WriteLine("SKIPPED: OpenMpTeamTests.ALoopRunsEveryChunkOnceAndAStalledThreadsShareIsTakenOver needs 2 intra-op threads");
+            return;
+        }
+        const int chunks = 40;
+        long n = (long)chunks * CpuKernel.Chunk - 123;        // the last chunk shorter
+        var ranges = new ConcurrentBag<(long Start, long End, int Thread)>();
+        CpuKernel.ParallelChunks(n, (start, end) =>
+        {
+            ranges.Add((start, end, Environment.CurrentManagedThreadId));
+            if (start == 0) Thread.Sleep(300);
+        });
+        var sorted = ranges.OrderBy(r => r.Start).ToList();
+        Assert.Equal(chunks, sorted.Count);
+        for (int c = 0; c < chunks; c++)
+        {
+            Assert.Equal((long)c * CpuKernel.Chunk, sorted[c].Start);
+            Assert.Equal(Math.Min(n, (long)(c + 1) * CpuKernel.Chunk), sorted[c].End);
+        }
+        int stalled = sorted[0].Thread;
+        if (sorted.Select(r => r.Thread).Distinct().Count() < 2)
+        {
+            Console.WriteLine("SKIPPED: OpenMpTeamTests.ALoopRunsEveryChunkOnceAndAStalledThreadsShareIsTakenOver: one thread ran every chunk");
+            return;
+        }
+        Assert.True(sorted.Count(r => r.Thread == stalled) < chunks / 2, "the stalled thread ran its whole share");
+    }
 }
