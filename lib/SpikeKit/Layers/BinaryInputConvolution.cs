@@ -78,51 +78,51 @@ internal static unsafe class BinaryInputConvolution
     /// gradients) is faster than LibTorch's on the same channels-last spikes (4 → 4 at 32×32 on [256, ...]: about 5 vs 7 ms;
     /// 4 → 8, 1×1, stride 2: 2.1 vs 6 ms); with more channels the weight gradient, and with a 3×3 kernel of stride 2 the
     /// transposed convolution for the input gradient, make it slower.</summary>
-    public static bool Applies(Conv2d conv, Tensor x)
+    public static bool Applies(Conv2d conv, Tensor x) => PlanFor(conv, x) is not null;
+
+    /// <summary>The plan of <paramref name="conv"/> on <paramref name="x"/> where <see cref="Applies"/>, else null.</summary>
+    static Plan? PlanFor(Conv2d conv, Tensor x)
     {
-        if (!Vector256.IsHardwareAccelerated || x.dim() != 4 || !CpuKernel.IsCpuFloat32(x) || !CpuKernel.IsChannelsLast(x, 1)) return false;
+        if (!Vector256.IsHardwareAccelerated || x.dim() != 4 || !CpuKernel.IsCpuFloat32(x) || !CpuKernel.IsChannelsLast(x, 1)) return null;
         var weight = conv.weight!;
-        if (!CpuKernel.IsCpuFloat32(weight) || Plan.For(conv, x.shape) is not { } plan) return false;
-        return !Records(x, weight) || (plan.Cin == 4 && (plan.K == 1 || (plan.K == 3 && plan.Stride == 1)));
+        if (!CpuKernel.IsCpuFloat32(weight) || Plan.For(conv, x.shape) is not { } plan) return null;
+        return !Records(x, weight) || (plan.Cin == 4 && (plan.K == 1 || (plan.K == 3 && plan.Stride == 1))) ? plan : null;
     }
 
     /// <summary>Whether the call records a gradient of the input or the weight.</summary>
     static bool Records(Tensor x, Tensor weight) => is_grad_enabled() && (x.requires_grad || weight.requires_grad);
 
-    /// <summary><c>conv(x)</c> by table lookups (call only where <see cref="Applies"/>), channels-last like LibTorch's output
-    /// for a channels-last input, with the gradients above when grad mode is on and the input or the weight needs one;
-    /// null when <paramref name="x"/> holds a value other than 0 and 1.</summary>
+    /// <summary><c>conv(x)</c> by table lookups, channels-last like LibTorch's output for a channels-last input, with the
+    /// gradients above when grad mode is on and the input or the weight needs one; null where the convolution does not
+    /// <see cref="Applies">apply</see> or <paramref name="x"/> holds a value other than 0 and 1 (the caller then convolves).</summary>
     public static Tensor? TryForward(Conv2d conv, Tensor x)
     {
-        var plan = Plan.For(conv, x.shape) ?? throw new ArgumentException($"{conv.GetName()}: not a convolution of this form");
+        if (PlanFor(conv, x) is not { } plan) return null;
         var weight = conv.weight!;
         bool record = Records(x, weight);
-        Tensor? y;
-        if (record)
-        {
-            using var patterns = zeros([x.shape[0], plan.Hp, plan.Wp, plan.Groups], ScalarType.Byte);
-            y = Pack(x, patterns, plan) ? WithGradient.apply(x, weight, patterns, plan) : null;
-        }
-        else y = Forward(weight, plan, x, null);
+        using var patterns = record ? zeros([x.shape[0], plan.Hp, plan.Wp, plan.Groups], ScalarType.Byte) : null;
+        var y = Forward(x, weight, plan, patterns);
+        if (y is not null && record)
+            using (var lookups = y) y = WithGradient.apply(lookups, x, weight, patterns!, plan);
         if (y is null || conv.bias is not { } bias) return y;
         using var perChannel = bias.view(1, -1, 1, 1);
         if (!is_grad_enabled() || !(record || bias.requires_grad)) return y.add_(perChannel);
         using (y) return y.add(perChannel);
     }
 
-    /// <summary>The lookups in forward; in backward the weight gradient from the kept bit patterns and the input gradient
-    /// by LibTorch's convolutions.</summary>
+    /// <summary>The identity on the lookups' output in forward (computed before, with the input's bit patterns kept); in
+    /// backward the weight gradient from those patterns and the input gradient by LibTorch's convolutions.</summary>
     sealed class WithGradient : autograd.SingleTensorFunction<WithGradient>
     {
         public override string Name => "SpikeKitBinaryInputConvolution";
 
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
-            var (x, weight, patterns, plan) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Plan)vars[3]);
+            var (y, x, weight, patterns, plan) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Plan)vars[4]);
             ctx.save_for_backward([weight, patterns]);
             ctx.save_data("plan", plan);
             ctx.save_data("grads", (x.requires_grad, weight.requires_grad));
-            return Forward(weight, plan, null, patterns)!;
+            return y.alias();
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
@@ -151,20 +151,20 @@ internal static unsafe class BinaryInputConvolution
                 }
             }
             var gw = weightGrad ? WeightGradient(patterns, gy, plan) : null;
-            return [gx!, gw!, null!, null!];
+            return [null!, gx!, gw!, null!, null!];
         }
     }
 
-    /// <summary>The output of the convolution by lookups, parallel over images: from the packed input
-    /// <paramref name="patterns"/>, or from <paramref name="x"/>, each image packed just before its convolution (null when a
-    /// value is neither 0 nor 1).</summary>
-    static Tensor? Forward(Tensor weight, in Plan plan, Tensor? x, Tensor? patterns)
+    /// <summary>The output of the convolution by lookups, parallel over images, each image packed just before its
+    /// convolution: into its plane of <paramref name="keep"/> (zero-bordered, kept for backward) when given, else into a
+    /// buffer of the thread; null when a value is neither 0 nor 1.</summary>
+    static Tensor? Forward(Tensor x, Tensor weight, in Plan plan, Tensor? keep)
     {
-        long n = (x ?? patterns)!.shape[0];
+        long n = x.shape[0];
         var y = CpuKernel.EmptyStrided([n, plan.Cout, plan.Ho, plan.Wo], [plan.Ho * plan.Wo * plan.Cout, 1, plan.Wo * plan.Cout, plan.Cout]);
         if (n == 0 || plan.Ho <= 0 || plan.Wo <= 0) return y;
-        byte* packed = patterns is null ? null : (byte*)CpuKernel.Ptr(patterns);
-        float* src = x is null ? null : CpuKernel.Ptr(x), dst = CpuKernel.Ptr(y);
+        byte* kept = keep is null ? null : (byte*)CpuKernel.Ptr(keep);
+        float* src = CpuKernel.Ptr(x), dst = CpuKernel.Ptr(y);
         long xPlane = plan.H * plan.W * plan.Cin, inPlane = plan.Hp * plan.Wp * plan.Groups, outPlane = plan.Ho * plan.Wo * plan.Cout;
         var p = plan;
         int nonBinary = 0;
@@ -173,17 +173,18 @@ internal static unsafe class BinaryInputConvolution
         {
             CpuKernel.ParallelItems(n, outPlane, (start, end) =>
             {
-                byte* scratch = packed is null ? (byte*)NativeMemory.AllocZeroed((nuint)inPlane) : null;
+                byte* scratch = kept is null ? (byte*)NativeMemory.AllocZeroed((nuint)inPlane) : null;
                 try
                 {
                     for (long img = start; img < end; img++)
                     {
-                        if (scratch is not null && (Volatile.Read(ref nonBinary) != 0 || !PackImage(src + img * xPlane, scratch, p)))
+                        byte* patterns = kept is null ? scratch : kept + img * inPlane;
+                        if (Volatile.Read(ref nonBinary) != 0 || !PackImage(src + img * xPlane, patterns, p))
                         {
                             Interlocked.Exchange(ref nonBinary, 1);
                             break;
                         }
-                        Convolve(scratch is not null ? scratch : packed + img * inPlane, tables, dst + img * outPlane, p);
+                        Convolve(patterns, tables, dst + img * outPlane, p);
                     }
                 }
                 finally
@@ -199,24 +200,6 @@ internal static unsafe class BinaryInputConvolution
         if (nonBinary == 0) return y;
         y.Dispose();
         return null;
-    }
-
-    /// <summary>The bit patterns of every image of <paramref name="x"/> into the interior of <paramref name="patterns"/>
-    /// (zero-bordered), parallel over images; false when a value is neither 0 nor 1.</summary>
-    static bool Pack(Tensor x, Tensor patterns, in Plan plan)
-    {
-        long n = x.shape[0], inPlane = plan.H * plan.W * plan.Cin, outPlane = plan.Hp * plan.Wp * plan.Groups;
-        if (n == 0) return true;
-        float* src = CpuKernel.Ptr(x);
-        byte* dst = (byte*)CpuKernel.Ptr(patterns);
-        var p = plan;
-        int nonBinary = 0;
-        CpuKernel.ParallelItems(n, inPlane, (start, end) =>
-        {
-            for (long img = start; img < end && Volatile.Read(ref nonBinary) == 0; img++)
-                if (!PackImage(src + img * inPlane, dst + img * outPlane, p)) Interlocked.Exchange(ref nonBinary, 1);
-        });
-        return nonBinary == 0;
     }
 
     /// <summary>Images per block of the weight gradient's partial sums (fixed, so that the sum does not depend on the thread count).</summary>

@@ -7,8 +7,8 @@ namespace SpikeKit.Layers;
 /// <summary>
 /// Applies a stateless module (conv, linear, pooling, dropout, flatten) to every timestep at once by folding time into
 /// the batch: <c>[T, B, ...] → [T·B, ...] → module → [T, B, ...]</c> (SpikingJelly's <c>SeqToANNContainer</c>).
-/// A stride-1 same convolution computes its input gradient as a forward convolution with the flipped kernel, and without
-/// gradient a convolution of spikes runs by table lookups (see <see cref="Fused"/>).
+/// A stride-1 same convolution computes its input gradient as a forward convolution with the flipped kernel, and a
+/// convolution of channels-last spikes runs by table lookups (see <see cref="Fused"/>).
 /// </summary>
 public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
 {
@@ -23,8 +23,8 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
 
     /// <summary>Whether a stride-1 same convolution (odd k, padding (k−1)/2) computes its input gradient as the forward
     /// convolution <c>∂L/∂x = W' ⋆ ∂L/∂y</c> with <c>W'</c> the kernel flipped and its channels swapped (<see cref="SameConvolution"/>),
-    /// and a convolution without gradient of a channels-last 0/1 input runs by table lookups (<see cref="BinaryInputConvolution"/>)
-    /// (true); or every convolution is LibTorch's (false). Same values to float rounding; LibTorch's CPU input gradient is
+    /// and a convolution of a channels-last 0/1 input runs by table lookups where <see cref="BinaryInputConvolution"/> applies
+    /// (with a gradient, for 4 input channels) (true); or every convolution is LibTorch's (false). Same values to float rounding; LibTorch's CPU input gradient is
     /// several times slower for few channels, and its forward convolution of 4 to 16 channels 1.2 to 2.5 times slower than the lookups.</summary>
     public bool Fused { get; init; } = true;
 
@@ -55,7 +55,7 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>
         if (x.dim() < 2) throw new ArgumentException($"{GetName()}: input must be [T, B, ...], got shape [{string.Join(", ", x.shape)}]");
         long t = x.shape[0], b = x.shape[1];
         using var folded = x.flatten(0, 1);
-        using var y = (Fused && inner is Conv2d spikes && BinaryInputConvolution.Applies(spikes, folded) ? BinaryInputConvolution.TryForward(spikes, folded) : null)
+        using var y = (Fused && inner is Conv2d spikes ? BinaryInputConvolution.TryForward(spikes, folded) : null)
             ?? (Fused && inner is Conv2d conv && SameConvolution.Applies(conv, folded) ? SameConvolution.Forward(conv, folded)
             : inner is Conv2d pointwise && IsStridedPointwise(pointwise, folded) ? SubsampledPointwise(pointwise, folded)
             : inner.forward(folded));
